@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each test file builds its own app on its own database file.
     pool: "forks",
+    globalSetup: ["test/helpers/global-setup.ts"],
   },
 });

@@ -17,6 +17,8 @@ CREATE TABLE "Message" (
     "text" TEXT NOT NULL,
     "kind" TEXT,
     "clientMessageId" TEXT,
+    "inReplyTo" TEXT,
+    "payload" TEXT,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "purgeAfter" DATETIME NOT NULL,
     CONSTRAINT "Message_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES "Conversation" ("id") ON DELETE CASCADE ON UPDATE CASCADE

@@ -1,0 +1,105 @@
+import helmet from "@fastify/helmet";
+import websocket from "@fastify/websocket";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+
+import { z } from "zod";
+import { webRoutes } from "./channels/web/web-routes.ts";
+import { chatRoutes } from "./chat/chat-routes.ts";
+import { createChatService } from "./chat/chat-service.ts";
+import type { AnswerFn, CaseCategory, SafetyReplyFn, TriageFn } from "./chat/chat-types.ts";
+import { chatWsRoutes } from "./chat/chat-ws.ts";
+import { type ConversationHub, createConversationHub } from "./chat/conversation-hub.ts";
+import { createResidentLimiter } from "./chat/resident-limiter.ts";
+import type { SearchFn } from "./chat/search-types.ts";
+import type { AppConfig } from "./config/config.ts";
+import type { Db } from "./db/prisma-client.ts";
+import { installErrorHandlers } from "./shared/error-handler.ts";
+import { healthRoutes, infoRoutes } from "./shared/health-routes.ts";
+
+// Residents read validation messages: Chinese.
+z.config(z.locales.zhCN());
+
+/** Everything the app answers from, built from `knowledge/` (see knowledge/load-knowledge.ts). */
+export interface Knowledge {
+  triage: TriageFn;
+  answer: AnswerFn;
+  safetyReply: SafetyReplyFn;
+  search: SearchFn;
+  queueFor: (category: CaseCategory) => string;
+  resolveArea: (area: string) => string | null;
+}
+
+export interface AppDeps {
+  config: AppConfig;
+  db: Db;
+  knowledge: Knowledge;
+  logger: FastifyBaseLogger;
+  hub?: ConversationHub;
+}
+
+/**
+ * Hard cap on a WebSocket frame: frames between the contract's 64 KiB and this
+ * get a readable error before the close; beyond it the socket library closes
+ * with 1009 without buffering the rest.
+ */
+const WS_HARD_CAP = 1024 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    trustProxy: deps.config.TRUST_PROXY,
+    bodyLimit: 64 * 1024,
+    // Residents on slow mobile links still finish a request well inside this.
+    requestTimeout: 30_000,
+    disableRequestLogging: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandlers(app);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        manifestSrc: ["'self'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // The page links to no other origin; nothing to leak in a referrer.
+    referrerPolicy: { policy: "no-referrer" },
+  });
+  // What a resident asked must not stay in a shared phone's cache or a proxy.
+  app.addHook("onSend", async (_request, reply) => {
+    reply.header("Cache-Control", "no-store");
+  });
+
+  await app.register(websocket, { options: { maxPayload: WS_HARD_CAP } });
+
+  const hub = deps.hub ?? createConversationHub();
+  const limiter = createResidentLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
+  app.addHook("onClose", async () => limiter.stop());
+
+  const chat = createChatService({
+    db: deps.db,
+    triage: deps.knowledge.triage,
+    answer: deps.knowledge.answer,
+    safetyReply: deps.knowledge.safetyReply,
+    queueFor: deps.knowledge.queueFor,
+    resolveArea: deps.knowledge.resolveArea,
+    retentionDays: deps.config.CONVERSATION_RETENTION_DAYS,
+  });
+
+  await app.register(healthRoutes, { db: deps.db });
+  await app.register(infoRoutes);
+  await app.register(chatRoutes, { chat, search: deps.knowledge.search, limiter });
+  await app.register(chatWsRoutes, { chat, limiter, hub });
+  await app.register(webRoutes);
+  return app;
+}

@@ -1,0 +1,41 @@
+import { buildApp } from "./app.ts";
+import { loadConfig } from "./config/config.ts";
+import { applyMigrations } from "./db/migrate.ts";
+import { createPrismaClient } from "./db/prisma-client.ts";
+import { loadKnowledge } from "./knowledge/load-knowledge.ts";
+import { createLogger } from "./shared/logger.ts";
+
+/** Start-up: config → migrations → knowledge → app → listen; SIGTERM/SIGINT close it gracefully. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  await applyMigrations(config.DATABASE_URL);
+  const knowledge = loadKnowledge({ directoryOverrides: config.DIRECTORY_OVERRIDES });
+  const db = createPrismaClient(config.DATABASE_URL);
+  const app = await buildApp({ config, db, knowledge, logger });
+  app.addHook("onClose", async () => db.$disconnect());
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, "shutting down");
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, "shutdown failed");
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+}
+
+main().catch((err: unknown) => {
+  // The logger may not exist yet (bad config); stderr is the last resort.
+  process.stderr.write(`start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
