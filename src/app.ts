@@ -16,6 +16,7 @@ import type { AppConfig } from "./config/config.ts";
 import type { Db } from "./db/prisma-client.ts";
 import { installErrorHandlers } from "./shared/error-handler.ts";
 import { healthRoutes, infoRoutes } from "./shared/health-routes.ts";
+import { staffPlugin } from "./staff/staff-plugin.ts";
 
 // Residents read validation messages: Chinese.
 z.config(z.locales.zhCN());
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header("Cache-Control", "no-store");
   });
 
+  await app.register(staffPlugin, { db: deps.db });
   await app.register(websocket, { options: { maxPayload: WS_HARD_CAP } });
 
   const hub = deps.hub ?? createConversationHub();

@@ -4,6 +4,8 @@ import { applyMigrations } from "./db/migrate.ts";
 import { createPrismaClient } from "./db/prisma-client.ts";
 import { loadKnowledge } from "./knowledge/load-knowledge.ts";
 import { createLogger } from "./shared/logger.ts";
+import { loadCommonPasswords } from "./staff/common-passwords.ts";
+import { createStaffService } from "./staff/staff-service.ts";
 
 /** Start-up: config → migrations → knowledge → app → listen; SIGTERM/SIGINT close it gracefully. */
 async function main(): Promise<void> {
@@ -12,6 +14,14 @@ async function main(): Promise<void> {
   await applyMigrations(config.DATABASE_URL);
   const knowledge = loadKnowledge({ directoryOverrides: config.DIRECTORY_OVERRIDES });
   const db = createPrismaClient(config.DATABASE_URL);
+  if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) {
+    const staff = createStaffService({ db, blocklist: loadCommonPasswords() });
+    const { created } = await staff.ensureFirstAdmin({
+      username: config.ADMIN_USERNAME,
+      password: config.ADMIN_PASSWORD,
+    });
+    if (created) logger.info("first staff admin created");
+  }
   const app = await buildApp({ config, db, knowledge, logger });
   app.addHook("onClose", async () => db.$disconnect());
 

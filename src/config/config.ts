@@ -1,37 +1,52 @@
 import { z } from "zod";
 import { databaseProvider, defaultDatabaseUrl } from "./database-url.ts";
 
-const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  DATABASE_URL: z
-    .string()
-    .default("")
-    .transform((v) => v || defaultDatabaseUrl)
-    .refine(
-      (v) => {
-        try {
-          databaseProvider(v);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { message: "must start with file:, postgres:// or postgresql://" },
-    ),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Chat messages one resident may send per minute (web, mini-program, WebSocket). */
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
-  /** Days a conversation without a case is kept before the purge job deletes it. */
-  CONVERSATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-  /** Trust X-Forwarded-For from a reverse proxy (set when behind nginx or a load balancer). */
-  TRUST_PROXY: z
-    .enum(["true", "false", "1", "0", ""])
-    .default("false")
-    .transform((v) => v === "true" || v === "1"),
-  /** Optional CSV/YAML of verified local directory data applied over the defaults. */
-  DIRECTORY_OVERRIDES: z.string().optional(),
-});
+const configSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    DATABASE_URL: z
+      .string()
+      .default("")
+      .transform((v) => v || defaultDatabaseUrl)
+      .refine(
+        (v) => {
+          try {
+            databaseProvider(v);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: "must start with file:, postgres:// or postgresql://" },
+      ),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** Chat messages one resident may send per minute (web, mini-program, WebSocket). */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+    /** Days a conversation without a case is kept before the purge job deletes it. */
+    CONVERSATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** Trust X-Forwarded-For from a reverse proxy (set when behind nginx or a load balancer). */
+    TRUST_PROXY: z
+      .enum(["true", "false", "1", "0", ""])
+      .default("false")
+      .transform((v) => v === "true" || v === "1"),
+    /** Optional CSV/YAML of verified local directory data applied over the defaults. */
+    DIRECTORY_OVERRIDES: z.string().optional(),
+    /** First staff admin, created on start only while no admin account exists; remove both after the first start. */
+    ADMIN_USERNAME: z
+      .string()
+      .trim()
+      .optional()
+      .transform((v) => v || undefined),
+    ADMIN_PASSWORD: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined),
+  })
+  .refine((c) => (c.ADMIN_USERNAME === undefined) === (c.ADMIN_PASSWORD === undefined), {
+    message: "ADMIN_USERNAME and ADMIN_PASSWORD must be set together",
+    path: ["ADMIN_PASSWORD"],
+  });
 
 export type AppConfig = Readonly<z.infer<typeof configSchema>>;
 
