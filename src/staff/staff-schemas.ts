@@ -9,7 +9,7 @@ export function isStaffRole(value: string): value is StaffRole {
 }
 
 /** Queue ids (domestic_violence, child_harm, …); names may still change, so any id of this shape is accepted. */
-export const QUEUE_ID_PATTERN = /^[a-z_]{2,40}$/;
+export const QUEUE_ID_PATTERN = /^[a-z][a-z_-]{1,39}$/;
 
 /** Usernames are compared case-insensitively: stored and looked up in this form. */
 export function normalizeUsername(username: string): string {
@@ -35,7 +35,7 @@ export const displayNameSchema = z
   .max(40, "姓名不能超过40个字符")
   .regex(/^[^\p{Cc}\p{Cf}]+$/u, "姓名含有不可见字符");
 
-export const queueIdSchema = z.string().regex(QUEUE_ID_PATTERN, "队列名称须为2到40个小写字母或下划线");
+export const queueIdSchema = z.string().regex(QUEUE_ID_PATTERN, "队列名称须为2到40个小写字母、连字符或下划线");
 
 export const queueListSchema = z
   .array(queueIdSchema)

@@ -108,7 +108,7 @@ describe("the chat contract (DESIGN §4)", () => {
 
 describe("privacy: logs never carry what residents wrote", () => {
   it("a planted name, phone number and WeChat id appear in no log line", async () => {
-    const canaries = ["王秀英", "13912345678", "wxid_canary9x7"];
+    const canaries = ["王秀英", "13912345678", "wxid_canary9x7"] as const;
     await chat({ text: `我叫${canaries[0]}，电话${canaries[1]}，微信${canaries[2]}，他正在打我` });
     await chat({ text: `${canaries[0]}想问家长学校在哪` });
     await t.app.inject({ method: "GET", url: `/api/search?q=${encodeURIComponent(canaries[1])}` });
