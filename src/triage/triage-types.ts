@@ -1,0 +1,208 @@
+/**
+ * Shapes of the urgent-report triage: its verdict and the compiled lexicon the
+ * engine runs on. The lexicon is reviewed data in `knowledge/triage/*.yaml`,
+ * validated and compiled by `triage-lexicon.ts`; the engine (`triage-fns.ts`)
+ * is pure.
+ */
+
+export const TRIAGE_CATEGORIES = [
+  "domestic_violence",
+  "child_harm",
+  "sexual_violence",
+  "self_harm",
+  "trafficking_missing",
+] as const;
+export type TriageCategory = (typeof TRIAGE_CATEGORIES)[number];
+
+export const TRIAGE_SEVERITIES = ["concern", "urgent", "immediate"] as const;
+export type TriageSeverity = (typeof TRIAGE_SEVERITIES)[number];
+
+/** Evidence levels of a harm cue, weakest first. A negative context masks cues up to its `max_level`. */
+export const CUE_LEVELS = ["term", "event", "disclosure"] as const;
+export type CueLevel = (typeof CUE_LEVELS)[number];
+
+export interface OpenCaseContext {
+  category: TriageCategory;
+  severity: TriageSeverity;
+}
+
+export interface TriageContext {
+  openCase?: OpenCaseContext | undefined;
+}
+
+export interface TriageQueue {
+  id: string;
+  name: string;
+}
+
+export interface TriageResult {
+  /** True when the message should open (or attach to) a case for staff. */
+  urgent: boolean;
+  category: TriageCategory | null;
+  severity: TriageSeverity | null;
+  /** Injury, overdose, self-harm in progress: the reply leads with 120. */
+  needsMedical: boolean;
+  /** The message continues the open case given in the context. */
+  followUp: boolean;
+  /** Default queue for the category (knowledge/triage/queues.yaml). */
+  queue: TriageQueue | null;
+  /** Ids of the rules that fired (cues, boosters, severity cues, negative contexts, masks), for staff. */
+  signals: string[];
+  /** Score per category that had any unmasked cue (for evaluation and debugging). */
+  scores: Partial<Record<TriageCategory, number>>;
+}
+
+export type TriageFn = (text: string, context?: TriageContext) => TriageResult;
+
+// ── compiled lexicon ────────────────────────────────────────────────────────
+
+/** Who a match is about, from the cue's `v` capture group. */
+export type VictimKind = "self" | "child" | "adult" | "unknown";
+/** Who does the harm, from the cue's `a` capture group or the nearest actor word before it. */
+export type ActorKind = "partner" | "parent" | "teacher" | "stranger" | "unknown";
+
+/** Conditions a resolver rule can test (all listed must hold). */
+export const RESOLVER_CONDITIONS = [
+  "victim_child",
+  "victim_self",
+  "victim_adult",
+  "victim_unknown",
+  "speaker_minor",
+  "actor_partner",
+  "actor_parent",
+  "actor_teacher",
+  "actor_stranger",
+  "actor_unknown",
+  "child_in_message",
+  "speaker_not_victim",
+] as const;
+export type ResolverCondition = (typeof RESOLVER_CONDITIONS)[number];
+
+export interface ResolverRule {
+  when: ResolverCondition[];
+  /** null = the cue is not about any of our categories (an adult attacked by a stranger): dropped. */
+  category: TriageCategory | null;
+}
+
+export interface Resolver {
+  rules: ResolverRule[];
+  default: TriageCategory;
+}
+
+export interface CompiledAlias {
+  id: string;
+  re: RegExp;
+  to: string;
+}
+
+export interface CompiledMask {
+  id: string;
+  re: RegExp;
+}
+
+export interface CompiledCue {
+  id: string;
+  group: string;
+  /** Fixed category, or the default when `resolve` is set. */
+  category: TriageCategory;
+  resolve: string | null;
+  level: CueLevel;
+  weight: number;
+  severity: TriageSeverity;
+  medical: boolean;
+  /** A 不/没 right before the match cancels it. */
+  negatable: boolean;
+  /** Upgrade to `disclosure` when the resident speaks about themself or their own family (我老公…, 俺孩子…). */
+  firstPerson: boolean;
+  /** A context cue (fear, crying, smashing things): it joins the category of the message's main cues when there are any. */
+  joins: boolean;
+  /** Word classes that must occur somewhere in the message (e.g. CHILD). */
+  requires: string[];
+  patterns: RegExp[];
+}
+
+export interface CompiledNegative {
+  id: string;
+  patterns: RegExp[];
+  scope: "message" | "clause";
+  window: number;
+  maxLevel: CueLevel;
+  /** Cue groups it applies to; empty = all. */
+  groups: string[];
+  /** Categories it does not mask (e.g. jokes never remove self-harm). */
+  exceptCategories: TriageCategory[];
+  /** Cue ids it never masks. */
+  exceptCues: string[];
+  /** Instead of masking those excepted categories, cap their severity here. */
+  capExcepted: TriageSeverity | null;
+  /** If any of these match (same scope), the negative does not apply. */
+  unless: RegExp[];
+}
+
+export interface CompiledBooster {
+  id: string;
+  patterns: RegExp[];
+  weight: number;
+  categories: TriageCategory[];
+  /** Raise severity to this when the category's base severity is at least `raiseMin`. */
+  raise: TriageSeverity | null;
+  raiseMin: TriageSeverity;
+  medical: boolean;
+}
+
+export interface CompiledSeverityCue {
+  id: string;
+  patterns: RegExp[];
+  effect: "raise" | "cap";
+  to: TriageSeverity;
+  /** For `raise`: only when the base severity is at least this. */
+  min: TriageSeverity;
+  categories: TriageCategory[];
+}
+
+export interface CompiledFollowUp {
+  id: string;
+  patterns: RegExp[];
+  raise: TriageSeverity | null;
+}
+
+export interface QueueInfo {
+  id: string;
+  name: string;
+  defaultSeverity: TriageSeverity;
+  /** Lower number wins a tie between categories. */
+  priority: number;
+}
+
+export interface TriageSettings {
+  threshold: number;
+  /** Boosters only count once the category's own cues reach this. */
+  boosterMinCue: number;
+  /** A message this short (in characters, spaces/punctuation excluded) that is just a harm term counts as a disclosure. */
+  bareTermMaxChars: number;
+  bareTermWeight: number;
+  clauseWindow: number;
+}
+
+export interface TriageLexicon {
+  settings: TriageSettings;
+  aliases: CompiledAlias[];
+  /** Spans blanked before cue matching: idioms, everyday 打, programme names. */
+  masks: CompiledMask[];
+  classes: Record<string, string[]>;
+  /** Regex source of each class (escaped, longest first), for the engine's own lookups. */
+  classRe: Record<string, RegExp>;
+  resolvers: Record<string, Resolver>;
+  cues: CompiledCue[];
+  negation: RegExp;
+  /** The resident asks for help for themself (我该怎么办, 找谁, 救救我): a lone topic word then counts as a disclosure. */
+  helpSeeking: RegExp;
+  firstPersonAnchor: RegExp;
+  speakerMinor: RegExp[];
+  negatives: CompiledNegative[];
+  boosters: CompiledBooster[];
+  severityCues: CompiledSeverityCue[];
+  medical: CompiledMask[];
+  followUps: CompiledFollowUp[];
+  queues: Record<TriageCategory, QueueInfo>;
+}
