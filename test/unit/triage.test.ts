@@ -276,6 +276,7 @@ describe("negation", () => {
     ["他打我 不过他平时对我挺好的", "domestic_violence"],
     ["我被家暴了 怎么申请保护令", "domestic_violence"],
     ["我对象他。。。算了 没事", "domestic_violence"],
+    ["求求你别打我了 好疼", "domestic_violence"],
     ["不想上学 不想活 每天都想消失", "self_harm"],
   ])("does not remove danger: %s", (text, category) => {
     expectVerdict(text, category);
