@@ -24,6 +24,12 @@ async function main(): Promise<void> {
   }
   const app = await buildApp({ config, db, knowledge, logger });
   app.addHook("onClose", async () => db.$disconnect());
+  let wechat: { stop(): Promise<void> } | undefined;
+  if (config.WECHAT_BOT) {
+    // Imported only when on: Wechaty and its puppets are heavy.
+    const { startInServiceBot } = await import("../bots/wechat/in-service.ts");
+    wechat = startInServiceBot({ store: app.wechatStore, idSecret: config.WECHAT_ID_SECRET, logger });
+  }
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -31,6 +37,7 @@ async function main(): Promise<void> {
     closing = true;
     logger.info({ signal }, "shutting down");
     try {
+      await wechat?.stop(); // before app.close(): its last confirmations need the database
       await app.close();
       process.exit(0);
     } catch (err) {

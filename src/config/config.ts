@@ -25,6 +25,8 @@ const configSchema = z
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
     /** Days a conversation without a case is kept before the purge job deletes it. */
     CONVERSATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** Days after a conversation's last case closed before its texts and contact data are anonymised. */
+    CASE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
     /** Trust X-Forwarded-For from a reverse proxy (set when behind nginx or a load balancer). */
     TRUST_PROXY: z
       .enum(["true", "false", "1", "0", ""])
@@ -32,7 +34,24 @@ const configSchema = z
       .transform((v) => v === "true" || v === "1"),
     /** Optional CSV/YAML of verified local directory data applied over the defaults. */
     DIRECTORY_OVERRIDES: z.string().optional(),
-    /** First staff admin, created on start only while no admin account exists; remove both after the first start. */
+    /** `on` runs the WeChat bot inside the service (bots/wechat/README.md). */
+  WECHAT_BOT: z
+    .enum(["on", "off", ""])
+    .default("off")
+    .transform((v) => v === "on"),
+  /** Hashes and encrypts WeChat contact ids (at least 32 characters); needed with WECHAT_BOT=on. */
+  WECHAT_ID_SECRET: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined)
+    .refine((v) => v === undefined || v.length >= 32, { message: "must be at least 32 characters" }),
+  /** Bearer token (at least 32 characters) for /api/bot/wechat/*, used by a bot in its own process; unset: no bot API. */
+  BOT_API_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined)
+    .refine((v) => v === undefined || v.length >= 32, { message: "must be at least 32 characters" }),
+  /** First staff admin, created on start only while no admin account exists; remove both after the first start. */
     ADMIN_USERNAME: z
       .string()
       .trim()
@@ -46,6 +65,10 @@ const configSchema = z
   .refine((c) => (c.ADMIN_USERNAME === undefined) === (c.ADMIN_PASSWORD === undefined), {
     message: "ADMIN_USERNAME and ADMIN_PASSWORD must be set together",
     path: ["ADMIN_PASSWORD"],
+  })
+  .refine((c) => !c.WECHAT_BOT || c.WECHAT_ID_SECRET !== undefined, {
+    message: "WECHAT_BOT=on needs WECHAT_ID_SECRET",
+    path: ["WECHAT_ID_SECRET"],
   });
 
 export type AppConfig = Readonly<z.infer<typeof configSchema>>;
