@@ -4,12 +4,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 
 import { z } from "zod";
+import { createInProcessEventBus, type EventBus } from "./cases/case-events-bus.ts";
+import { casesPlugin } from "./cases/case-plugin.ts";
+import { loadQueueCatalog, type QueueCatalog } from "./cases/queue-catalog.ts";
+import { staffPageRoutes } from "./channels/staff/staff-page-routes.ts";
 import { webRoutes } from "./channels/web/web-routes.ts";
+import { wechatChannel } from "./channels/wechat/wechat-plugin.ts";
 import { chatRoutes } from "./chat/chat-routes.ts";
 import { createChatService } from "./chat/chat-service.ts";
 import type { AnswerFn, CaseCategory, SafetyReplyFn, TriageFn } from "./chat/chat-types.ts";
 import { chatWsRoutes } from "./chat/chat-ws.ts";
 import { type ConversationHub, createConversationHub } from "./chat/conversation-hub.ts";
+import { createResidentDelivery, historyRoutes } from "./chat/resident-delivery.ts";
 import { createResidentLimiter } from "./chat/resident-limiter.ts";
 import type { SearchFn } from "./chat/search-types.ts";
 import type { AppConfig } from "./config/config.ts";
@@ -37,6 +43,14 @@ export interface AppDeps {
   knowledge: Knowledge;
   logger: FastifyBaseLogger;
   hub?: ConversationHub;
+  /** Case-event wake-ups for staff consoles; in-process unless given (PostgreSQL LISTEN/NOTIFY later). */
+  bus?: EventBus;
+  /** Queue names and staffed hours; knowledge/triage/queues.yaml + knowledge/queues/schedules.yaml unless given. */
+  queues?: QueueCatalog;
+  /** Clock for chat, cases, SLA and retention (tests). */
+  now?: () => Date;
+  /** SLA monitor and retention timers; off in tests that run their passes by hand. */
+  timers?: boolean;
 }
 
 /**
@@ -81,12 +95,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header("Cache-Control", "no-store");
   });
 
-  await app.register(staffPlugin, { db: deps.db });
+  await app.register(staffPlugin, { db: deps.db, ...(deps.now ? { now: deps.now } : {}) });
   await app.register(websocket, { options: { maxPayload: WS_HARD_CAP } });
 
   const hub = deps.hub ?? createConversationHub();
   const limiter = createResidentLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
   app.addHook("onClose", async () => limiter.stop());
+  const queues = deps.queues ?? loadQueueCatalog();
+  const bus = deps.bus ?? createInProcessEventBus((err) => app.log.error({ err }, "case event listener failed"));
+  const delivery = createResidentDelivery({ db: deps.db, hub });
 
   const chat = createChatService({
     db: deps.db,
@@ -96,12 +113,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     queueFor: deps.knowledge.queueFor,
     resolveArea: deps.knowledge.resolveArea,
     retentionDays: deps.config.CONVERSATION_RETENTION_DAYS,
+    bus,
+    hours: queues,
+    ...(deps.now ? { now: deps.now } : {}),
   });
+  await app.register(wechatChannel, { db: deps.db, chat, botApiToken: deps.config.BOT_API_TOKEN, now: deps.now });
 
   await app.register(healthRoutes, { db: deps.db });
   await app.register(infoRoutes);
   await app.register(chatRoutes, { chat, search: deps.knowledge.search, limiter });
-  await app.register(chatWsRoutes, { chat, limiter, hub });
+  await app.register(chatWsRoutes, { chat, limiter, hub, db: deps.db });
+  await app.register(historyRoutes, { db: deps.db, limiter });
+  await app.register(casesPlugin, {
+    db: deps.db,
+    catalog: queues,
+    bus,
+    delivery,
+    caseRetentionDays: deps.config.CASE_RETENTION_DAYS,
+    now: deps.now,
+    timers: deps.timers,
+  });
   await app.register(webRoutes);
+  await app.register(staffPageRoutes);
   return app;
 }

@@ -1,4 +1,17 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { CaseEventNotice, EventBus } from "../cases/case-events-bus.ts";
+import {
+  ACK_CLAIMED,
+  ACK_OPEN,
+  type CaseRouting,
+  parseJsonObject,
+  REOPEN_WINDOW_MS,
+  raiseSeverity,
+  residentReplyStyle,
+  routeResidentMessage,
+} from "../cases/case-fns.ts";
+import type { CaseStatus } from "../cases/case-types.ts";
+import { outOfHoursNotice, withOutOfHoursNotice } from "../cases/schedule-fns.ts";
 import type { Db } from "../db/prisma-client.ts";
 import type {
   AnswerFn,
@@ -12,8 +25,13 @@ import type {
   TriageVerdict,
 } from "./chat-types.ts";
 
-const SEVERITY_RANK: Record<Severity, number> = { concern: 1, urgent: 2, immediate: 3 };
 const DAY_MS = 86_400_000;
+
+/** Staffed hours of the queues (the queue catalog); without it every queue counts as staffed. */
+export interface QueueHours {
+  isOpen(queue: string, at: Date): boolean;
+  nextOpening(queue: string, at: Date): Date | null;
+}
 
 export interface ChatServiceDeps {
   db: Db;
@@ -24,6 +42,9 @@ export interface ChatServiceDeps {
   /** Canonical 街道/镇 name for what a client sent, or null when unknown. */
   resolveArea: (area: string) => string | null;
   retentionDays: number;
+  /** Wakes staff consoles after a case is created, reopened or written to. */
+  bus?: EventBus | undefined;
+  hours?: QueueHours | undefined;
   now?: () => Date;
 }
 
@@ -35,21 +56,50 @@ function newConversationId(): string {
   return randomBytes(16).toString("base64url");
 }
 
-type OpenCase = { id: string; category: CaseCategory; severity: Severity; queue: string };
+/** The conversation's most recent case, whatever its status. */
+type LatestCase = {
+  id: string;
+  category: CaseCategory;
+  severity: Severity;
+  queue: string;
+  status: CaseStatus;
+  closedAt: Date | null;
+};
+
+type NewConversation = {
+  id: string;
+  channel: string;
+  area: string | null;
+  createdAt: Date;
+  lastMessageAt: Date;
+  purgeAfter: Date;
+};
+
+type Committed = {
+  messageId: string;
+  escalation: Escalation;
+  /** The case's status after this message. */
+  status: CaseStatus;
+  notice: CaseEventNotice;
+};
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function findOrCreateConversation(req: ChatRequest, at: Date, purgeAfter: Date, area: string | null) {
+  /**
+   * The resident's conversation, or a new one to create in the same commit as
+   * their first message. Unknown ids are not adopted: a client cannot choose
+   * another resident's id.
+   */
+  async function findConversation(req: ChatRequest, at: Date, purgeAfter: Date, area: string | null) {
     if (req.conversationId) {
       const existing = await db.conversation.findUnique({ where: { id: req.conversationId } });
-      if (existing) return existing;
+      if (existing) return { id: existing.id, channel: existing.channel, area: existing.area, create: null };
     }
-    // Unknown ids are not adopted: a client cannot choose another resident's id.
-    return db.conversation.create({
-      data: { id: newConversationId(), channel: req.channel ?? "web", area, createdAt: at, purgeAfter },
-    });
+    const id = newConversationId();
+    const channel = req.channel ?? "web";
+    return { id, channel, area, create: { id, channel, area, createdAt: at, lastMessageAt: at, purgeAfter } };
   }
 
   async function replay(conversationId: string, clientMessageId: string): Promise<ChatResponse | null> {
@@ -62,31 +112,43 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return { conversationId, ...(JSON.parse(bot.payload) as Omit<ChatResponse, "conversationId">) };
   }
 
-  async function openCaseOf(conversationId: string): Promise<OpenCase | null> {
+  async function latestCaseOf(conversationId: string): Promise<LatestCase | null> {
     const c = await db.case.findFirst({
-      where: { conversationId, status: { in: ["new", "claimed"] } },
+      where: { conversationId },
       orderBy: { createdAt: "desc" },
+      select: { id: true, category: true, severity: true, queue: true, status: true, closedAt: true },
     });
     return c
-      ? { id: c.id, category: c.category as CaseCategory, severity: c.severity as Severity, queue: c.queue }
+      ? {
+          id: c.id,
+          category: c.category as CaseCategory,
+          severity: c.severity as Severity,
+          queue: c.queue,
+          status: c.status as CaseStatus,
+          closedAt: c.closedAt,
+        }
       : null;
   }
 
   /**
-   * Commits the resident's message and the case (new, or the open one it
-   * follows) in one transaction, so that the report exists before any reply.
+   * Commits the resident's message and its case — attached to the open one,
+   * the closed one reopened, or a new one — in one transaction, so that the
+   * report exists before any reply.
    */
-  async function commitUrgent(
-    conversationId: string,
+  async function commitToCase(
+    routing: Exclude<CaseRouting, "none">,
+    conversation: { id: string; channel: string; create: NewConversation | null },
     req: ChatRequest & { text: string },
     verdict: TriageVerdict,
-    open: OpenCase | null,
+    latest: LatestCase | null,
     area: string | null,
     at: Date,
     purgeAfter: Date,
-  ): Promise<{ escalation: Escalation; messageId: string }> {
+  ): Promise<Committed> {
     const messageId = randomUUID();
-    return db.$transaction(async (tx) => {
+    const conversationId = conversation.id;
+    return db.$transaction(async (tx): Promise<Committed> => {
+      if (conversation.create) await tx.conversation.create({ data: conversation.create });
       await tx.message.create({
         data: {
           id: messageId,
@@ -98,23 +160,69 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           purgeAfter,
         },
       });
-      if (open) {
-        const raised =
-          verdict.severity && SEVERITY_RANK[verdict.severity] > SEVERITY_RANK[open.severity]
-            ? verdict.severity
-            : open.severity;
-        await tx.case.update({ where: { id: open.id }, data: { severity: raised } });
-        await tx.caseEvent.create({
+      if (latest && routing !== "new_case") {
+        const severity = raiseSeverity(latest.severity, verdict.severity);
+        const escalation = { caseId: latest.id, category: latest.category, severity, queue: latest.queue };
+        if (routing === "attach") {
+          // Only while still open: staff may have closed it a moment ago, and then it reopens below.
+          const attached = await tx.case.updateMany({
+            where: { id: latest.id, status: { in: ["new", "claimed"] } },
+            data: { severity },
+          });
+          if (attached.count === 1) {
+            const event = await tx.caseEvent.create({
+              data: {
+                caseId: latest.id,
+                type: "resident_message",
+                data: JSON.stringify({ messageId, signals: verdict.signals, severity }),
+                createdAt: at,
+              },
+            });
+            return {
+              messageId,
+              escalation,
+              status: latest.status,
+              notice: { seq: event.id, caseId: latest.id, type: "resident_message", queue: latest.queue },
+            };
+          }
+        }
+        const reopened = await tx.case.updateMany({
+          where: { id: latest.id, status: "closed" },
           data: {
-            caseId: open.id,
-            type: "resident_message",
-            data: JSON.stringify({ messageId, signals: verdict.signals, severity: raised }),
+            status: "new",
+            severity,
+            claimedBy: null,
+            claimedAt: null,
+            closedAt: null,
+            closedBy: null,
+            outcome: null,
+          },
+        });
+        const previous = await tx.caseEvent.findFirst({
+          where: { caseId: latest.id, type: "closed" },
+          orderBy: { id: "desc" },
+          select: { data: true },
+        });
+        const previousOutcome = previous ? (parseJsonObject(previous.data).outcome ?? null) : null;
+        const type = reopened.count === 1 ? "reopened" : "resident_message";
+        const event = await tx.caseEvent.create({
+          data: {
+            caseId: latest.id,
+            type,
+            data: JSON.stringify(
+              type === "reopened"
+                ? { messageId, signals: verdict.signals, severity, previousOutcome }
+                : { messageId, signals: verdict.signals, severity },
+            ),
             createdAt: at,
           },
         });
+        const current = await tx.case.findUnique({ where: { id: latest.id }, select: { status: true } });
         return {
           messageId,
-          escalation: { caseId: open.id, category: open.category, severity: raised, queue: open.queue },
+          escalation,
+          status: (current?.status ?? "new") as CaseStatus,
+          notice: { seq: event.id, caseId: latest.id, type, queue: latest.queue },
         };
       }
       const category = verdict.category as CaseCategory;
@@ -128,13 +236,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           category,
           severity,
           queue,
-          channel: req.channel ?? "web",
+          // The conversation's channel: that is where staff replies go.
+          channel: conversation.channel,
           area,
           signals: JSON.stringify(verdict.signals),
           createdAt: at,
         },
       });
-      await tx.caseEvent.create({
+      const event = await tx.caseEvent.create({
         data: {
           caseId,
           type: "created",
@@ -142,8 +251,49 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           createdAt: at,
         },
       });
-      return { messageId, escalation: { caseId, category, severity, queue } };
+      return {
+        messageId,
+        escalation: { caseId, category, severity, queue },
+        status: "new",
+        notice: { seq: event.id, caseId, type: "created", queue },
+      };
     });
+  }
+
+  /**
+   * What the resident reads: the safety reply, or — while staff hold the case
+   * and nobody is in danger right now — a short acknowledgement, so the bot
+   * does not talk over the person helping them. Out of hours, an unclaimed
+   * case's reply says when staff are back and gives the 24-hour numbers.
+   */
+  function urgentReply(
+    routing: Exclude<CaseRouting, "none">,
+    committed: Committed,
+    verdict: TriageVerdict,
+    at: Date,
+  ): string {
+    const { escalation, status } = committed;
+    const style = residentReplyStyle({
+      routing,
+      status,
+      verdictSeverity: verdict.severity,
+      urgentOrFollowUp: verdict.urgent || verdict.followUp === true,
+    });
+    let reply =
+      style === "ack_claimed"
+        ? ACK_CLAIMED
+        : style === "ack_open"
+          ? ACK_OPEN
+          : deps.safetyReply({
+              // The hotline for what this message reports, even when it joins a case of another kind.
+              category: verdict.urgent && verdict.category ? verdict.category : escalation.category,
+              severity: escalation.severity,
+              needsMedical: verdict.needsMedical === true,
+            });
+    if (status === "new" && deps.hours && !deps.hours.isOpen(escalation.queue, at)) {
+      reply = withOutOfHoursNotice(reply, outOfHoursNotice(deps.hours.nextOpening(escalation.queue, at), at));
+    }
+    return reply;
   }
 
   return {
@@ -151,59 +301,65 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const at = now();
       const purgeAfter = new Date(at.getTime() + deps.retentionDays * DAY_MS);
       const requestedArea = req.area ? deps.resolveArea(req.area) : null;
-      const conversation = await findOrCreateConversation(req, at, purgeAfter, requestedArea);
+      const conversation = await findConversation(req, at, purgeAfter, requestedArea);
       const conversationId = conversation.id;
       const area = requestedArea ?? conversation.area;
+      const isNew = conversation.create !== null;
 
-      if (req.clientMessageId) {
+      if (req.clientMessageId && !isNew) {
         const previous = await replay(conversationId, req.clientMessageId);
         if (previous) return previous;
       }
 
-      const open = await openCaseOf(conversationId);
+      const latest = isNew ? null : await latestCaseOf(conversationId);
+      // A recently closed case is context too: a follow-up to it reopens it.
+      const recent =
+        latest &&
+        (latest.status !== "closed" ||
+          (latest.closedAt !== null && at.getTime() - latest.closedAt.getTime() <= REOPEN_WINDOW_MS));
       const verdict = deps.triage(
         req.text,
-        open ? { openCase: { category: open.category, severity: open.severity } } : undefined,
+        recent && latest ? { openCase: { category: latest.category, severity: latest.severity } } : undefined,
       );
-      const attachToOpen = open !== null && (verdict.urgent || verdict.followUp === true);
+      const routing = routeResidentMessage(latest, verdict, at);
+
+      // Each SQLite commit is an fsync: what can share a commit does. A report's case is
+      // committed on its own, first, before any reply exists.
+      const bot = (body: Omit<ChatResponse, "conversationId">, inReplyTo: string) => [
+        db.message.create({
+          data: {
+            id: randomUUID(),
+            conversationId,
+            role: "bot",
+            text: body.reply,
+            kind: body.kind,
+            inReplyTo,
+            payload: JSON.stringify(body),
+            createdAt: at,
+            purgeAfter,
+          },
+        }),
+        db.conversation.update({
+          where: { id: conversationId },
+          data: { lastMessageAt: at, purgeAfter, ...(requestedArea ? { area: requestedArea } : {}) },
+        }),
+      ];
 
       let body: Omit<ChatResponse, "conversationId">;
-      let residentMessageId: string;
-      if ((verdict.urgent && verdict.category) || attachToOpen) {
-        const committed = await commitUrgent(
-          conversationId,
-          req,
-          verdict,
-          attachToOpen ? open : null,
-          area,
-          at,
-          purgeAfter,
-        );
-        residentMessageId = committed.messageId;
+      if (routing !== "none") {
+        const committed = await commitToCase(routing, conversation, req, verdict, latest, area, at, purgeAfter);
+        // Consoles hear of it as soon as the case is committed, not after the bot's reply is stored.
+        deps.bus?.publish(committed.notice);
         body = {
           kind: "urgent",
-          reply: deps.safetyReply({
-            category: committed.escalation.category,
-            severity: committed.escalation.severity,
-            needsMedical: verdict.needsMedical === true,
-          }),
+          reply: urgentReply(routing, committed, verdict, at),
           citations: [],
           services: [],
           escalation: committed.escalation,
         };
+        await db.$transaction(bot(body, committed.messageId));
       } else {
-        residentMessageId = randomUUID();
-        await db.message.create({
-          data: {
-            id: residentMessageId,
-            conversationId,
-            role: "resident",
-            text: req.text,
-            clientMessageId: req.clientMessageId ?? null,
-            createdAt: at,
-            purgeAfter,
-          },
-        });
+        const residentMessageId = randomUUID();
         const answered = deps.answer(req.text, { area });
         body = {
           kind: answered.kind,
@@ -212,39 +368,38 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           services: answered.services,
           escalation: null,
         };
-        if (answered.unanswered) {
-          await db.unansweredQuestion.create({
+        await db.$transaction([
+          ...(conversation.create ? [db.conversation.create({ data: conversation.create })] : []),
+          db.message.create({
             data: {
-              id: randomUUID(),
+              id: residentMessageId,
               conversationId,
+              role: "resident",
               text: req.text,
-              reason: answered.unanswered.reason,
-              topScore: answered.unanswered.topScore,
-              area,
+              clientMessageId: req.clientMessageId ?? null,
               createdAt: at,
               purgeAfter,
             },
-          });
-        }
+          }),
+          ...(answered.unanswered
+            ? [
+                db.unansweredQuestion.create({
+                  data: {
+                    id: randomUUID(),
+                    conversationId,
+                    text: req.text,
+                    reason: answered.unanswered.reason,
+                    topScore: answered.unanswered.topScore,
+                    area,
+                    createdAt: at,
+                    purgeAfter,
+                  },
+                }),
+              ]
+            : []),
+          ...bot(body, residentMessageId),
+        ]);
       }
-
-      await db.message.create({
-        data: {
-          id: randomUUID(),
-          conversationId,
-          role: "bot",
-          text: body.reply,
-          kind: body.kind,
-          inReplyTo: residentMessageId,
-          payload: JSON.stringify(body),
-          createdAt: at,
-          purgeAfter,
-        },
-      });
-      await db.conversation.update({
-        where: { id: conversationId },
-        data: { lastMessageAt: at, purgeAfter, ...(requestedArea ? { area: requestedArea } : {}) },
-      });
       return { conversationId, ...body };
     },
   };

@@ -35,23 +35,23 @@ const configSchema = z
     /** Optional CSV/YAML of verified local directory data applied over the defaults. */
     DIRECTORY_OVERRIDES: z.string().optional(),
     /** `on` runs the WeChat bot inside the service (bots/wechat/README.md). */
-  WECHAT_BOT: z
-    .enum(["on", "off", ""])
-    .default("off")
-    .transform((v) => v === "on"),
-  /** Hashes and encrypts WeChat contact ids (at least 32 characters); needed with WECHAT_BOT=on. */
-  WECHAT_ID_SECRET: z
-    .string()
-    .optional()
-    .transform((v) => v || undefined)
-    .refine((v) => v === undefined || v.length >= 32, { message: "must be at least 32 characters" }),
-  /** Bearer token (at least 32 characters) for /api/bot/wechat/*, used by a bot in its own process; unset: no bot API. */
-  BOT_API_TOKEN: z
-    .string()
-    .optional()
-    .transform((v) => v || undefined)
-    .refine((v) => v === undefined || v.length >= 32, { message: "must be at least 32 characters" }),
-  /** First staff admin, created on start only while no admin account exists; remove both after the first start. */
+    WECHAT_BOT: z
+      .enum(["on", "off", ""])
+      .default("off")
+      .transform((v) => v === "on"),
+    /** Hashes and encrypts WeChat contact ids (at least 32 characters); needed with WECHAT_BOT=on. */
+    WECHAT_ID_SECRET: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined)
+      .refine((v) => v === undefined || v.length >= 32, { message: "must be at least 32 characters" }),
+    /** Bearer token (at least 32 characters) for /api/bot/wechat/*, used by a bot in its own process; unset: no bot API. */
+    BOT_API_TOKEN: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined)
+      .refine((v) => v === undefined || v.length >= 32, { message: "must be at least 32 characters" }),
+    /** First staff admin, created on start only while no admin account exists; remove both after the first start. */
     ADMIN_USERNAME: z
       .string()
       .trim()

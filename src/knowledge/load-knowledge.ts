@@ -34,10 +34,12 @@ export function loadKnowledge(options: LoadKnowledgeOptions): Knowledge {
     queueFor: (category) => lexicon.queues[category].id,
     resolveArea: (area) => index.resolveArea(area),
     search: (query, opts): SearchHit[] =>
-      index.search(query, { type: opts.type, area: opts.area, limit: opts.limit }).map((hit) =>
-        hit.type === "plan"
-          ? { type: "plan", score: hit.score, citation: hit.citation }
-          : { type: "service", score: hit.score, service: hit.service },
-      ),
+      index
+        .search(query, { type: opts.type, area: opts.area, limit: opts.limit })
+        .map((hit) =>
+          hit.type === "plan"
+            ? { type: "plan", score: hit.score, citation: hit.citation }
+            : { type: "service", score: hit.score, service: hit.service },
+        ),
   };
 }

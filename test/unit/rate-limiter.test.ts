@@ -3,7 +3,7 @@ import { createRateLimiter } from "../../src/shared/rate-limiter.ts";
 
 describe("createRateLimiter (fixed window)", () => {
   it("allows up to the limit in one window and refuses the next", () => {
-    let t = 0;
+    const t = 0;
     const rl = createRateLimiter(60_000, () => t);
     const results = Array.from({ length: 4 }, () => rl.hit("a", 3));
     expect(results).toEqual([true, true, true, false]);
