@@ -1,7 +1,7 @@
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config/config.ts";
 import { applyMigrations } from "./db/migrate.ts";
-import { createPrismaClient } from "./db/prisma-client.ts";
+import { createPrismaClient, prepareDatabase } from "./db/prisma-client.ts";
 import { loadKnowledge } from "./knowledge/load-knowledge.ts";
 import { createLogger } from "./shared/logger.ts";
 import { loadCommonPasswords } from "./staff/common-passwords.ts";
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   await applyMigrations(config.DATABASE_URL);
   const knowledge = loadKnowledge({ directoryOverrides: config.DIRECTORY_OVERRIDES });
   const db = createPrismaClient(config.DATABASE_URL);
+  await prepareDatabase(db, config.DATABASE_URL);
   if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) {
     const staff = createStaffService({ db, blocklist: loadCommonPasswords() });
     const { created } = await staff.ensureFirstAdmin({

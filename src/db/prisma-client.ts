@@ -14,3 +14,17 @@ export function createPrismaClient(databaseUrl: string): Db {
   const adapter = new PrismaBetterSQLite3({ url: `file:${sqliteFilePath(databaseUrl)}` });
   return new PrismaClient({ adapter });
 }
+
+/**
+ * SQLite settings for a server: WAL lets readers proceed during a write and
+ * makes a commit one fsync of the log instead of two of the database
+ * (synchronous=NORMAL in WAL mode still survives a process crash; only an OS
+ * crash can lose the last commits). busy_timeout waits for a lock instead of
+ * failing. No-op on other databases.
+ */
+export async function prepareDatabase(db: Db, databaseUrl: string): Promise<void> {
+  if (databaseProvider(databaseUrl) !== "sqlite") return;
+  await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
+  await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
+}

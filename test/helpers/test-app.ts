@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import { inject } from "vitest";
 import { buildApp, type Knowledge } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/config.ts";
-import { createPrismaClient, type Db } from "../../src/db/prisma-client.ts";
+import { createPrismaClient, type Db, prepareDatabase } from "../../src/db/prisma-client.ts";
 import { loadKnowledge } from "../../src/knowledge/load-knowledge.ts";
 import { createLogger } from "../../src/shared/logger.ts";
 
@@ -39,6 +39,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     },
   });
   const db = createPrismaClient(config.DATABASE_URL);
+  await prepareDatabase(db, config.DATABASE_URL);
   const app = await buildApp({ config, db, knowledge: sharedKnowledge(), logger: createLogger("info", sink) });
   await app.ready();
   return {
