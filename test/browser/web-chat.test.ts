@@ -289,6 +289,37 @@ describe("resident web chat in Chromium", () => {
     );
   });
 
+  it("a staff reply sent while the resident was away appears when the page comes back, with the conversation so far", async () => {
+    const { t } = running;
+    const staff = await t.app.staffService.createUser({
+      username: `resume${Date.now()}`,
+      displayName: "回访测试",
+      password: "Quiet-harbour-lantern-42",
+      role: "staff",
+      queues: ["fulian-dv"],
+    });
+    await withChat(async (chat) => {
+      const { page } = chat;
+      const urgent = await ask(page, "我老公昨天又打我了 我现在在娘家");
+      await expect.poll(() => urgent.textContent()).toContain("110");
+      const conversationId = await page.evaluate(() => sessionStorage.getItem("fuer.conversationId"));
+      const open = await t.db.case.findFirstOrThrow({ where: { conversationId: conversationId ?? "" } });
+      // The resident leaves the page; staff answer meanwhile.
+      await page.goto(`${running.baseUrl}/healthz`);
+      const actor = { id: staff.id, displayName: staff.displayName, role: staff.role, queues: ["fulian-dv"] };
+      await t.app.cases.claim(actor, open.id);
+      await t.app.cases.reply(actor, open.id, "我是妇联的工作人员，你现在安全吗？");
+      // Back in the same tab: history restored, the staff reply shown once.
+      await page.goto(`${running.baseUrl}/`);
+      await socketState(page, "ws");
+      const staffMsg = page.locator("#messages .msg-staff", { hasText: "你现在安全吗" });
+      await staffMsg.first().waitFor({ state: "visible" });
+      await page.locator("#messages .msg-me", { hasText: "我现在在娘家" }).first().waitFor({ state: "visible" });
+      expect(await staffMsg.count()).toBe(1);
+      expect(chat.problems).toEqual([]);
+    });
+  });
+
   it("shows errors inline in Chinese: a too-long message is held back, a refused one can be retried with the same id", async () => {
     await withChat(
       async (chat) => {

@@ -323,8 +323,18 @@
     return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
   }
 
+  /** Staff messages already on screen (live, resumed or restored), so none shows twice. */
+  const shownStaffIds = Object.create(null);
+
   function renderStaffReply(event) {
     if (typeof event.text !== "string" || !event.text) return;
+    // A resume replays stored bot replies too; those are on screen already (or
+    // restored from history), only staff messages may be new.
+    if (event.role === "bot") return;
+    if (typeof event.id === "string") {
+      if (shownStaffIds[event.id]) return;
+      shownStaffIds[event.id] = true;
+    }
     const time = event.at ? formatTime(event.at) : "";
     const msg = newMessage("staff", "", time ? `工作人员 ${time}` : "工作人员");
     const text = make("p", "msg-text");
@@ -386,6 +396,15 @@
       ws.backoff = BACKOFF_START_MS;
       setTransport();
       ws.pingTimer = window.setInterval(ping, PING_INTERVAL_MS);
+      // Staff may have answered while the socket was down: ask for what was
+      // missed and subscribe to this conversation's live replies.
+      if (conversationId) {
+        try {
+          sock.send(JSON.stringify({ type: "resume", conversationId: conversationId }));
+        } catch (_e) {
+          // the close handler reconnects
+        }
+      }
       notifyWaiters();
     };
     sock.onmessage = (event) => {
@@ -747,7 +766,41 @@
   }
   el.area.addEventListener("change", () => storeSet(KEY_AREA, el.area.value));
 
-  if (conversationId) el.continued.hidden = false;
+  if (conversationId) {
+    el.continued.hidden = false;
+    restoreHistory(conversationId);
+  }
+
+  /** After a reload in the same tab, shows the conversation so far (the server keeps it; the page does not). */
+  function restoreHistory(id) {
+    if (typeof window.fetch !== "function") return;
+    window
+      .fetch(`/api/chat/history?conversationId=${encodeURIComponent(id)}`, { cache: "no-store" })
+      .then((res) => (res.ok ? res.json() : null))
+      .then((data) => {
+        if (!data?.messages || exiting) return;
+        for (let i = 0; i < data.messages.length; i++) {
+          const m = data.messages[i];
+          if (m.role === "resident") {
+            const msg = newMessage("me", "", "我说：");
+            msg.bubble.appendChild(make("p", "msg-text", m.text));
+            appendToLog(msg.root);
+          } else if (m.role === "staff") {
+            renderStaffReply({ id: m.id, role: "staff", text: m.text, at: m.at });
+          } else {
+            const msg = newMessage("bot", "", "助手");
+            const text = make("p", "msg-text");
+            appendLinkified(text, m.text, false);
+            msg.bubble.appendChild(text);
+            appendToLog(msg.root);
+          }
+        }
+        scrollToEnd();
+      })
+      .catch(() => {
+        // History is a convenience; the chat works without it.
+      });
+  }
 
   // ---------------------------------------------------------------- quick exit
 
