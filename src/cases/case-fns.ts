@@ -173,6 +173,6 @@ export function residentReplyStyle(args: {
 }
 
 export const ACK_CLAIMED = "已收到，工作人员正在处理你的求助；如有危险请拨打110。";
-export const ACK_OPEN = "已收到，你的消息已转给工作人员，他们会尽快联系你；如有危险请拨打110。";
+export const ACK_OPEN = "已收到，你的消息已转给工作人员，工作人员会尽快在这里回复你；如有危险请拨打110。";
 
 export type { CaseEventType };

@@ -118,14 +118,14 @@ export const ROUND_THE_CLOCK_LINE = "24小时求助电话：报警110，心理�
 /** What a resident reads when their report arrives while nobody is on duty. */
 export function outOfHoursNotice(next: Date | null, now: Date): string {
   const when = next
-    ? `现在是非工作时间，工作人员将于${formatOpening(next, now)}上班后联系你。`
-    : "现在是非工作时间，工作人员上班后会联系你。";
+    ? `现在是非工作时间，工作人员将于${formatOpening(next, now)}上班后在这里回复你。`
+    : "现在是非工作时间，工作人员上班后会在这里回复你。";
   return `${when}\n${ROUND_THE_CLOCK_LINE}`;
 }
 
 /**
  * Puts the out-of-hours notice right after the reply's first line about staff
- * (where the resident reads that a person will contact them), else at the end.
+ * (where the resident reads that a person will answer), else at the end.
  * The first line — the emergency number — is never displaced.
  */
 export function withOutOfHoursNotice(reply: string, notice: string): string {

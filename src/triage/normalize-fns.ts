@@ -33,13 +33,37 @@ export function foldForTriage(text: string): string {
   return s.replace(/\s+/gu, " ").trim();
 }
 
+const OPEN = "\u0001";
+const CLOSE = "\u0002";
+const HAN = "\\p{Script=Han}";
+// A space between Chinese produced from a Latin form (pinyin, English) and Chinese next to it is the
+// space between two English words, not a pause of the resident's: "my son went missing" → 我儿子不见了.
+const SPACE_AFTER = new RegExp(`${CLOSE}\\s+(?=${OPEN}|${HAN})`, "gu");
+const SPACE_BEFORE = new RegExp(`(${HAN}|${CLOSE})\\s+${OPEN}`, "gu");
+const MARKS = new RegExp(`[${OPEN}${CLOSE}]`, "gu");
+const LATIN_FORM = /[a-z]/;
+
+function applyAlias(s: string, a: CompiledAlias): string {
+  a.re.lastIndex = 0;
+  let latin = false;
+  const out = s.replace(a.re, (...args: unknown[]) => {
+    const match = args[0] as string;
+    // Capture groups come between the match and the (numeric) offset.
+    const offsetAt = args.findIndex((x, i) => i > 0 && typeof x === "number");
+    const groups = args.slice(1, offsetAt) as (string | undefined)[];
+    const to = a.to.replace(/\$(\d)/g, (_, n: string) => groups[Number(n) - 1] ?? "");
+    if (!LATIN_FORM.test(match)) return to;
+    latin = true;
+    return `${OPEN}${to}${CLOSE}`;
+  });
+  if (!latin) return out;
+  return out.replace(SPACE_AFTER, CLOSE).replace(SPACE_BEFORE, `$1${OPEN}`).replace(MARKS, "");
+}
+
 /** Applies the alias table in order (each alias rewrites every occurrence of its forms). */
 export function applyAliases(text: string, aliases: readonly CompiledAlias[]): string {
   let s = text;
-  for (const a of aliases) {
-    a.re.lastIndex = 0;
-    s = s.replace(a.re, a.to);
-  }
+  for (const a of aliases) s = applyAlias(s, a);
   return s;
 }
 
@@ -56,8 +80,7 @@ export function firedAliases(folded: string, aliases: readonly CompiledAlias[]):
     a.re.lastIndex = 0;
     if (a.re.test(s)) {
       out.push(a.id);
-      a.re.lastIndex = 0;
-      s = s.replace(a.re, a.to);
+      s = applyAlias(s, a);
     }
   }
   return out;

@@ -6,10 +6,13 @@
  * - then the right hotline: 12338 (妇女维权, domestic and sexual violence),
  *   12355 (青少年, children), 12356 (心理援助, self-harm), 110 for trafficking and
  *   missing children (go to the police at once; there is no 24-hour wait).
- * - then what happens next (staff will contact them — no promised minutes) and
- *   a few safety steps. Only measures the Jiyuan plans name are mentioned:
- *   人身安全保护令 (court), 告诫书 (police), 紧急庇护, 强制报告.
- * - concern: a warm line that a person will follow up, plus the hotline.
+ * - then what happens next and a few safety steps. The resident may have left no
+ *   phone number or other way to reach them, so the reply never says staff will
+ *   "contact" them: the request has been passed to staff, and a staff member will
+ *   reply here in this chat as soon as possible (no promised minutes). Only
+ *   measures the Jiyuan plans name are mentioned: 人身安全保护令 (court),
+ *   告诫书 (police), 紧急庇护, 强制报告.
+ * - concern: a warm line that a person will reply here, plus the hotline.
  *
  * Plain text, at most 600 characters.
  */
@@ -26,8 +29,10 @@ export const SAFETY_REPLY_MAX_CHARS = 600;
 
 const LINE_110 = "如果你现在有危险，请马上拨打110报警。";
 const LINE_120 = "请马上拨打120急救，有危险拨打110。";
-const HANDED_OVER = "你的求助已转给工作人员，他们会尽快联系你。";
-const OUT_OF_HOURS = "现在是非工作时间，工作人员上班后会尽快联系你；在这之前如有危险，请直接拨打110。";
+/** Staff answer in this chat: nothing here assumes we can phone or visit the resident. */
+export const HANDED_OVER = "你的求助已转给工作人员，工作人员会尽快在这里回复你。";
+const CONCERN_HANDED_OVER = "谢谢你愿意告诉我们。你的情况已转给工作人员，工作人员会尽快在这里回复你。";
+const OUT_OF_HOURS = "现在是非工作时间，工作人员上班后会尽快在这里回复你；在这之前如有危险，请直接拨打110。";
 
 /** The hotline line for each category. */
 export const HOTLINES: Record<TriageCategory, string> = {
@@ -63,7 +68,7 @@ export function composeSafetyReply(args: SafetyReplyArgs): string {
   if (first) lines.push(first);
 
   if (severity === "concern") {
-    lines.push("谢谢你愿意告诉我们。你的情况已转给工作人员，会有人尽快联系你。");
+    lines.push(CONCERN_HANDED_OVER);
     lines.push(HOTLINES[category]);
     if (needsMedical) lines.push(MEDICAL_NOT_NOW);
     lines.push(args.outOfHours ? OUT_OF_HOURS : "如果情况变得危险，请马上拨打110。");

@@ -5,7 +5,9 @@
  *   normalise → blank masks (idioms, everyday 打, programme names)
  *   → find harm cues → drop cues negated by 不/没 or masked by a negative context
  *   → resolve each cue's category from its victim/actor → score per category
- *   → boosters → pick the category → severity (raise/cap) → follow-up handling.
+ *   → boosters → pick the category (score ≥ threshold, or a first-person disclosure
+ *   ≥ concern_threshold with nothing softening the message: passed on at concern)
+ *   → severity (raise/cap) → follow-up handling.
  *
  * Every rule that fires is reported in `signals` by its id.
  */
@@ -22,6 +24,7 @@ import {
   type TriageLexicon,
   type TriageResult,
   type TriageSeverity,
+  VICTIM_PREFIXES,
   type VictimKind,
 } from "./triage-types.ts";
 
@@ -153,17 +156,22 @@ function buildPeople(lex: TriageLexicon): People {
     actorRe: wordsRe([...partner, ...parent, ...teacher, ...stranger]) ?? /(?!)/gu,
     childCompoundRe: wordsRe(compounds),
     childRe: wordsRe(child) ?? /(?!)/gu,
+    // Not the resident as the one harmed: 俺孩子 (possessive), 跟我说 / 告诉我 (the one told),
+    // 我是他班主任 / 我看到 / 我担心 (a witness or a role).
     speakerRe: new RegExp(
-      `(?:我|俺)(?!们家|家|的|${[...child, ...partner, ...parent, ...cls("ADULT")].map(escapeRe).join("|")})`,
+      `(?<!跟|和|告诉|问|给|找)(?:我|俺)(?!们|家|的|是|看到|看见|听到|听见|发现|怀疑|担心|觉得|想问|想知道|该|应该|${[...child, ...partner, ...parent, ...cls("ADULT")].map(escapeRe).join("|")})`,
       "u",
     ),
   };
 }
 
+/** The possessive or quantifier in front of a victim word (我家孩子 → 孩子, 他闺女 → 闺女, 一个小男孩 → 小男孩). */
+const VICTIM_PREFIX_RE = new RegExp(`^(?:${[...VICTIM_PREFIXES].sort((a, b) => b.length - a.length).join("|")})`, "u");
+
 function classifyVictim(word: string | undefined, people: People): VictimKind {
   if (!word) return "unknown";
   if (people.self.has(word) || /^(?:我|俺)(?:们|全家|家里人)?$|^(?:我|俺)?全家$/u.test(word)) return "self";
-  const core = word.replace(/^(?:我的|俺的|我家|俺家|我|俺)/u, "") || word;
+  const core = word.replace(VICTIM_PREFIX_RE, "") || word;
   if (people.child.has(core) || people.child.has(word)) return "child";
   if (people.adult.has(core) || people.partner.has(core) || people.adult.has(word)) return "adult";
   return "unknown";
@@ -174,6 +182,11 @@ const GENERIC_OTHERS = new Set(["人", "别人", "外人", "路人", "坏人", "
 
 function classifyActor(word: string | undefined, people: People): ActorKind {
   if (!word) return "unknown";
+  const core = word.replace(VICTIM_PREFIX_RE, "");
+  if (core && core !== word) {
+    const kind = classifyActor(core, people);
+    if (kind !== "unknown") return kind;
+  }
   if (GENERIC_OTHERS.has(word)) return "stranger";
   if (people.partner.has(word)) return "partner";
   if (people.teacher.has(word)) return "teacher";
@@ -188,6 +201,12 @@ function nearestActor(masked: string, start: number, people: People): ActorKind 
   const hits = matchesOf(people.actorRe, window);
   const last = hits[hits.length - 1];
   return classifyActor(last?.[0], people);
+}
+
+/** True when the (optional) word class occurs in the text. */
+function classInText(lex: TriageLexicon, name: string, text: string): boolean {
+  const re = lex.classRe[name];
+  return re ? matchesOf(re, text).length > 0 : false;
 }
 
 // ── cue matching ────────────────────────────────────────────────────────────
@@ -213,6 +232,10 @@ interface MessageFacts {
   speakerPresent: boolean;
   /** Masked text with partner/parent compounds like 孩子他爸 blanked, for `requires` checks. */
   personText: string;
+  /** The "child" is grown up and married (我女婿打我闺女, 闺女嫁过去以后): class GROWN_CHILD. */
+  grownChild: boolean;
+  /** The message describes a household (邻居家, 两口子): class HOUSEHOLD. */
+  household: boolean;
 }
 
 function resolveCategory(
@@ -251,6 +274,10 @@ function resolveCategory(
         return facts.childInMessage;
       case "speaker_not_victim":
         return !facts.speakerPresent;
+      case "grown_child":
+        return facts.grownChild;
+      case "household":
+        return facts.household;
     }
   };
   for (const rule of resolver.rules) {
@@ -406,6 +433,8 @@ interface CategoryState {
   raises: { to: TriageSeverity; min: TriageSeverity; id: string }[];
   boosterIds: string[];
   bare: boolean;
+  /** A first-person (disclosure-level) main cue is among the category's cues. */
+  disclosure: boolean;
 }
 
 function emptyState(): CategoryState {
@@ -418,6 +447,7 @@ function emptyState(): CategoryState {
     raises: [],
     boosterIds: [],
     bare: false,
+    disclosure: false,
   };
 }
 
@@ -458,6 +488,8 @@ export function triageText(
     childInMessage: matchesOf(people.childRe, personText).length > 0,
     speakerPresent: people.speakerRe.test(masked),
     personText,
+    grownChild: classInText(lex, "GROWN_CHILD", masked),
+    household: classInText(lex, "HOUSEHOLD", masked),
   };
 
   const hits = findCues(lex, masked, facts, people, signals);
@@ -483,6 +515,7 @@ export function triageText(
       if (hit.level !== "term") s.solid += hit.cue.weight - prev;
     }
     if (hit.level !== "term") s.severity = s.severity ? maxSeverity(s.severity, hit.cue.severity) : hit.cue.severity;
+    if (hit.level === "disclosure" && !hit.cue.joins) s.disclosure = true;
     if (hit.cue.medical) s.medical = true;
   }
 
@@ -516,11 +549,21 @@ export function triageText(
     }
   }
 
-  // Pick the category: highest score, then severity, then queue priority.
+  // Pick the category: highest score, then severity, then queue priority. Below the threshold, a
+  // category with a first-person disclosure that reaches concern_threshold is still passed to staff,
+  // at concern (the resident spoke about themself; a person reads it).
+  // The net stays off when anything in the message already reads as not-a-report (a negative
+  // context, an idiom, a game): 烦死了, 哈哈, 开玩笑.
+  const softened =
+    lex.negatives.some((neg) => anyMatch(neg.patterns, norm) && !anyMatch(neg.unless, norm)) ||
+    maskIds.some((id) => id.startsWith("idiom.") || id.startsWith("game."));
+  const net = softened ? null : lex.settings.concernThreshold;
+  const eligible = (s: CategoryState): boolean =>
+    totalScore(s) >= lex.settings.threshold || (net !== null && s.disclosure && totalScore(s) >= net - 1e-9);
   let category: TriageCategory | null = null;
   for (const c of TRIAGE_CATEGORIES) {
     const s = states.get(c);
-    if (!s || totalScore(s) < lex.settings.threshold || s.severity === null) continue;
+    if (!s || s.severity === null || !eligible(s)) continue;
     if (category === null) {
       category = c;
       continue;
@@ -566,6 +609,10 @@ export function triageText(
         signals.add(sc.id);
         sev = minSeverity(sev, sc.to);
       }
+    }
+    if (totalScore(s) < lex.settings.threshold) {
+      sev = "concern";
+      signals.add("ctx.concern_net");
     }
     // A joke never hides self-harm; it lowers the severity, but never from immediate below urgent.
     const cap = caps[category];

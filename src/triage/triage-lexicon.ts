@@ -29,6 +29,7 @@ import {
   TRIAGE_SEVERITIES,
   type TriageCategory,
   type TriageLexicon,
+  VICTIM_PREFIXES,
 } from "./triage-types.ts";
 
 export const DEFAULT_TRIAGE_DIR = new URL("../../knowledge/triage/", import.meta.url);
@@ -85,6 +86,7 @@ const engineFile = z.strictObject({
     booster_min_cue: z.number().min(0).max(10),
     bare_term_max_chars: z.number().int().min(0).max(40),
     bare_term_weight: z.number().min(0).max(10),
+    concern_threshold: z.number().positive().max(10).nullable().default(null),
     clause_window: z.number().int().min(1).max(200),
   }),
   negation: pattern,
@@ -234,6 +236,8 @@ const BUILTIN_MACROS: Record<string, string> = {
   GAP: `[^${SEPARATORS}]`,
   NG: `[^${SEPARATORS}的]`,
   AG: `[^${SEPARATORS}不没]`,
+  // Who a victim word belongs to, or a quantifier in front of it: 我家孩子, 他闺女, 人家的娃, 一个小男孩.
+  VPRE: `(?:${VICTIM_PREFIXES.join("|")})`,
 };
 
 function escapeRe(s: string): string {
@@ -470,6 +474,7 @@ export function parseTriageLexicon(files: Record<string, string>): TriageLexicon
       boosterMinCue: engine.settings.booster_min_cue,
       bareTermMaxChars: engine.settings.bare_term_max_chars,
       bareTermWeight: engine.settings.bare_term_weight,
+      concernThreshold: engine.settings.concern_threshold,
       clauseWindow: engine.settings.clause_window,
     },
     aliases,

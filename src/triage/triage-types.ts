@@ -56,6 +56,36 @@ export type TriageFn = (text: string, context?: TriageContext) => TriageResult;
 
 // ── compiled lexicon ────────────────────────────────────────────────────────
 
+/** Possessives and quantifiers that may stand in front of a victim word; the engine strips them again. */
+export const VICTIM_PREFIXES = [
+  "我的",
+  "俺的",
+  "我家的",
+  "俺家的",
+  "我家",
+  "俺家",
+  "我",
+  "俺",
+  "他的",
+  "她的",
+  "他家的",
+  "她家的",
+  "他家",
+  "她家",
+  "他",
+  "她",
+  "人家的",
+  "人家",
+  "自家的",
+  "自家",
+  "一个",
+  "那个",
+  "这个",
+  "个",
+  "这",
+  "那",
+] as const;
+
 /** Who a match is about, from the cue's `v` capture group. */
 export type VictimKind = "self" | "child" | "adult" | "unknown";
 /** Who does the harm, from the cue's `a` capture group or the nearest actor word before it. */
@@ -75,6 +105,8 @@ export const RESOLVER_CONDITIONS = [
   "actor_unknown",
   "child_in_message",
   "speaker_not_victim",
+  "grown_child",
+  "household",
 ] as const;
 export type ResolverCondition = (typeof RESOLVER_CONDITIONS)[number];
 
@@ -181,6 +213,8 @@ export interface TriageSettings {
   /** A message this short (in characters, spaces/punctuation excluded) that is just a harm term counts as a disclosure. */
   bareTermMaxChars: number;
   bareTermWeight: number;
+  /** Below `threshold`, a category with a first-person disclosure cue that reaches this is urgent at concern (null = off). */
+  concernThreshold: number | null;
   clauseWindow: number;
 }
 

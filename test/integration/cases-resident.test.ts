@@ -275,7 +275,7 @@ describe("out of hours the resident is told when staff are back and given the 24
     try {
       const body = await chat({ text: IMMEDIATE_DV });
       expect(body.reply.split("\n")[0]).toContain("110");
-      expect(body.reply).toContain("现在是非工作时间，工作人员将于明天 08:30上班后联系你");
+      expect(body.reply).toContain("现在是非工作时间，工作人员将于明天 08:30上班后在这里回复你");
       for (const n of ["110", "12356", "12338"]) expect(body.reply).toContain(n);
       const row = await t.db.case.findUnique({ where: { id: body.escalation?.caseId } });
       expect(row?.status).toBe("new");
@@ -291,7 +291,7 @@ describe("out of hours the resident is told when staff are back and given the 24
     t.clock.set(bj("2026-12-04T19:00:00"));
     try {
       const body = await chat({ text: URGENT_DV });
-      expect(body.reply).toContain("工作人员将于12月7日（周一）08:30上班后联系你");
+      expect(body.reply).toContain("工作人员将于12月7日（周一）08:30上班后在这里回复你");
     } finally {
       t.clock.set(MONDAY_10);
     }

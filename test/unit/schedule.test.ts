@@ -91,7 +91,7 @@ describe("what the resident reads out of hours", () => {
 
   it("names the next opening and the 24-hour numbers 110, 12356 and 12338", () => {
     const notice = outOfHoursNotice(bj("2026-12-01T08:30:00"), bj("2026-11-30T19:00:00"));
-    expect(notice).toContain("现在是非工作时间，工作人员将于明天 08:30上班后联系你");
+    expect(notice).toContain("现在是非工作时间，工作人员将于明天 08:30上班后在这里回复你");
     for (const n of ["110", "12356", "12338"]) expect(notice).toContain(n);
   });
 
@@ -104,8 +104,8 @@ describe("what the resident reads out of hours", () => {
   it.each([
     [
       "after the line about staff, never before the emergency line",
-      "如果你现在有危险，请马上拨打110报警。\n热线：12338。\n你的求助已转给工作人员，他们会尽快联系你。\n步骤",
-      "如果你现在有危险，请马上拨打110报警。\n热线：12338。\n你的求助已转给工作人员，他们会尽快联系你。\nNOTICE\n步骤",
+      "如果你现在有危险，请马上拨打110报警。\n热线：12338。\n你的求助已转给工作人员，工作人员会尽快在这里回复你。\n步骤",
+      "如果你现在有危险，请马上拨打110报警。\n热线：12338。\n你的求助已转给工作人员，工作人员会尽快在这里回复你。\nNOTICE\n步骤",
     ],
     ["at the end when no line mentions staff", "热线：12338。\n步骤", "热线：12338。\n步骤\nNOTICE"],
   ])("the notice goes %s", (_name, reply, expected) => {

@@ -483,6 +483,10 @@ describe("composeSafetyReply", () => {
     expect(reply.length).toBeLessThanOrEqual(SAFETY_REPLY_MAX_CHARS);
     expect(reply).not.toMatch(/分钟|小时内|保证|一定会/);
     expect(reply).not.toMatch(/[<>*#]/);
+    // The resident may have left no way to be reached: staff reply in this chat, nobody promises to call.
+    expect(reply).not.toMatch(/联系你|给你打电话|上门/);
+    expect(reply).toContain("工作人员");
+    expect(reply).toMatch(/在这里回复你/);
   });
 
   it.each(TRIAGE_CATEGORIES)("immediate %s starts with the 110 line", (category) => {
@@ -513,7 +517,7 @@ describe("composeSafetyReply", () => {
     expect(reply).toContain("人身安全保护令");
     expect(reply).toContain("告诫书");
     expect(reply).toContain("紧急庇护");
-    expect(reply).toContain("你的求助已转给工作人员，他们会尽快联系你");
+    expect(reply).toContain("你的求助已转给工作人员，工作人员会尽快在这里回复你");
   });
 
   it("a missing child: go to the police now, no 24-hour wait", () => {
@@ -522,14 +526,14 @@ describe("composeSafetyReply", () => {
     expect(reply).toMatch(/派出所/);
   });
 
-  it("concern is warm, says a person will follow up and gives the line", () => {
+  it("concern is warm, says a staff member will reply here and gives the line", () => {
     const reply = composeSafetyReply({ category: "self_harm", severity: "concern", needsMedical: false });
     expect(reply).toMatch(/谢谢你愿意告诉我们/);
-    expect(reply).toMatch(/会有人尽快联系你/);
+    expect(reply).toMatch(/工作人员会尽快在这里回复你/);
     expect(reply).toContain("12356");
   });
 
-  it("out of hours says staff will call after hours, and 110 meanwhile", () => {
+  it("out of hours says staff will reply here after hours, and 110 meanwhile", () => {
     const reply = composeSafetyReply({
       category: "child_harm",
       severity: "urgent",
@@ -537,6 +541,7 @@ describe("composeSafetyReply", () => {
       outOfHours: true,
     });
     expect(reply).toMatch(/非工作时间/);
+    expect(reply).toMatch(/上班后会尽快在这里回复你/);
     expect(reply).toContain("110");
   });
 });
