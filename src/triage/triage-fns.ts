@@ -15,6 +15,8 @@ import { applyAliases, firedAliases, foldForTriage } from "./normalize-fns.ts";
 import {
   type ActorKind,
   type CompiledCue,
+  type CompiledNet,
+  type CompiledNetFamily,
   type CueLevel,
   type ResolverCondition,
   TRIAGE_CATEGORIES,
@@ -625,6 +627,23 @@ export function triageText(
     if (s.bare) signals.add("ctx.bare_term");
   }
 
+  // ── stage 2: the broad net ─────────────────────────────────────────────
+  // Off when stage 1 already read the message as not a report: softened, or the victim is
+  // outside these queues (我朋友被人打了).
+  if (category === null && lex.net && !softened && !signals.has("ctx.out_of_scope")) {
+    const caught = broadNet(lex, lex.net, norm, masked, ids, people);
+    if (caught) {
+      category = caught.category;
+      severity = netSeverity(lex, category, masked, signals);
+      if (anyMatch(lex.net.immediate, masked)) {
+        severity = "immediate";
+        signals.add("net.immediate");
+      }
+      needsMedical = lex.medical.some((m) => matchesOf(m.re, masked).length > 0);
+      for (const sig of caught.signals) signals.add(sig);
+    }
+  }
+
   // ── follow-up to an open case ──────────────────────────────────────────
   let followUp = false;
   const open = context?.openCase;
@@ -682,6 +701,112 @@ export function triageText(
     signals: [...new Set(ordered)],
     scores,
   };
+}
+
+// ── stage 2: the broad net (knowledge/triage/net.yaml) ─────────────────────
+
+/**
+ * A harm family (net.yaml) within `window` characters of a person word in the same clause.
+ * The family with the most such hits wins (ties: file order); a child word in the message
+ * sends it to the family's child category. Null when nothing is caught or a `quiet` context fires.
+ */
+export function broadNet(
+  lex: TriageLexicon,
+  net: CompiledNet,
+  norm: string,
+  masked: string,
+  ids: Int32Array,
+  people: People = buildPeople(lex),
+): { category: TriageCategory; signals: string[] } | null {
+  // Quiet contexts are read before masking (打游戏 is blanked by a mask but still says "a game").
+  if (anyMatch(net.quiet, norm)) return null;
+  const chars = masked.split("");
+  for (const re of net.blank) {
+    for (const hit of matchesOf(re, masked)) {
+      for (let i = hit.index; i < hit.index + hit[0].length; i++) chars[i] = MASK_CHAR;
+    }
+  }
+  const text = chars.join("");
+  const persons = matchesOf(net.person, text).map((m) => ({
+    word: m[0],
+    start: m.index,
+    end: m.index + m[0].length,
+    clause: clauseAt(ids, m.index, m.index + m[0].length),
+  }));
+  type Person = (typeof persons)[number];
+  let best: { family: CompiledNetFamily; hits: number; near: Person[] } | null = null;
+  for (const family of net.families) {
+    let hits = 0;
+    const near: Person[] = [];
+    for (const re of family.patterns) {
+      for (const m of matchesOf(re, text)) {
+        const start = m.index;
+        const end = start + m[0].length;
+        // 他从来不打我, 没打孩子: denied, not reported.
+        if (lex.negation.test(text.slice(Math.max(0, start - 5), start))) continue;
+        const clause = clauseAt(ids, start, end);
+        // Same clause, or the clause next to it (a dropped subject: 孩子在门口玩 一转眼就不见了).
+        const within = persons.filter((p) => {
+          const apart = Math.abs(p.clause - clause);
+          if (apart > net.clauseReach) return false;
+          return distance(p.start, p.end, start, end) <= (apart === 0 ? net.window : net.reachWindow);
+        });
+        near.push(...within);
+        if (within.length > 0 || !family.needsPerson) hits++;
+      }
+    }
+    if (hits > 0 && (!best || hits > best.hits)) best = { family, hits, near };
+  }
+  if (!best) return null;
+  // The person words near the harm decide the queue: a child → the child category,
+  // a stranger (有个男的, 陌生人) → the stranger category.
+  const compound = (w: string) => people.childCompoundRe !== null && matchesOf(people.childCompoundRe, w).length > 0;
+  const isChild = (w: string) => !compound(w) && matchesOf(people.childRe, w).length > 0;
+  const isStranger = (w: string) => classifyActor(w, people) === "stranger";
+  let category = best.family.category;
+  let who = "net.person";
+  if (best.near.some((p) => isChild(p.word))) {
+    category = best.family.childCategory;
+    who = "net.person_child";
+  } else if (best.family.strangerCategory && best.near.some((p) => isStranger(p.word))) {
+    category = best.family.strangerCategory;
+    who = "net.person_stranger";
+  }
+  return { category, signals: [`net.${best.family.id}`, who] };
+}
+
+/** The net's severity: concern, raised by the severity cues and boosters of modifiers.yaml, capped by the past. */
+function netSeverity(
+  lex: TriageLexicon,
+  category: TriageCategory,
+  masked: string,
+  signals: Set<string>,
+): TriageSeverity {
+  let sev: TriageSeverity = "concern";
+  let raised = false;
+  for (const sc of lex.severityCues) {
+    if (sc.effect !== "raise") continue;
+    if (sc.categories.length > 0 && !sc.categories.includes(category)) continue;
+    if (!anyMatch(sc.patterns, masked)) continue;
+    signals.add(sc.id);
+    raised = true;
+    sev = maxSeverity(sev, sc.to);
+  }
+  for (const b of lex.boosters) {
+    if (!b.raise || !b.categories.includes(category) || !anyMatch(b.patterns, masked)) continue;
+    signals.add(b.id);
+    raised = true;
+    sev = maxSeverity(sev, b.raise);
+  }
+  if (!raised) {
+    for (const sc of lex.severityCues) {
+      if (sc.effect !== "cap" || !anyMatch(sc.patterns, masked)) continue;
+      if (sc.categories.length > 0 && !sc.categories.includes(category)) continue;
+      signals.add(sc.id);
+      sev = minSeverity(sev, sc.to);
+    }
+  }
+  return sev;
 }
 
 /** Builds the triage function over a compiled lexicon. The returned function is pure. */

@@ -20,6 +20,7 @@ import {
   type CompiledFollowUp,
   type CompiledMask,
   type CompiledNegative,
+  type CompiledNet,
   type CompiledSeverityCue,
   CUE_LEVELS,
   type QueueInfo,
@@ -181,6 +182,31 @@ const modifiersFile = z.strictObject({
 
 const followupsFile = z.strictObject({
   follow_ups: z.array(z.strictObject({ id, note, raise: severity.nullable().default(null), patterns })),
+});
+
+const netFile = z.strictObject({
+  net: z.strictObject({
+    window: z.number().int().min(0).max(40),
+    clause_reach: z.number().int().min(0).max(3).default(0),
+    reach_window: z.number().int().min(0).max(40).optional(),
+    person: pattern,
+    families: z
+      .array(
+        z.strictObject({
+          id,
+          category,
+          child_category: category,
+          stranger_category: category.optional(),
+          needs_person: z.boolean().default(true),
+          note,
+          patterns,
+        }),
+      )
+      .min(1),
+    blank: z.array(pattern).default([]),
+    quiet: z.array(pattern).default([]),
+    immediate: z.array(pattern).default([]),
+  }),
 });
 
 const queueSchema = z.strictObject({
@@ -468,7 +494,33 @@ export function parseTriageLexicon(files: Record<string, string>): TriageLexicon
     };
   });
 
+  let net: CompiledNet | null = null;
+  if (files["net.yaml"] !== undefined) {
+    const raw = parseFile("net.yaml", text("net.yaml"), netFile).net;
+    net = {
+      window: raw.window,
+      clauseReach: raw.clause_reach,
+      reachWindow: raw.reach_window ?? raw.window,
+      person: compiler.compile(raw.person, "net.yaml", "net.person"),
+      families: raw.families.map((f, i) => {
+        claimId(`net.${f.id}`, "net.yaml", `net.families.${i}.id`);
+        return {
+          id: f.id,
+          category: f.category,
+          childCategory: f.child_category,
+          strangerCategory: f.stranger_category ?? null,
+          needsPerson: f.needs_person,
+          patterns: f.patterns.map((p, j) => compiler.compile(p, "net.yaml", `net.families.${i}.patterns.${j}`)),
+        };
+      }),
+      blank: raw.blank.map((p, j) => compiler.compile(p, "net.yaml", `net.blank.${j}`)),
+      quiet: raw.quiet.map((p, j) => compiler.compile(p, "net.yaml", `net.quiet.${j}`)),
+      immediate: raw.immediate.map((p, j) => compiler.compile(p, "net.yaml", `net.immediate.${j}`)),
+    };
+  }
+
   return {
+    net,
     settings: {
       threshold: engine.settings.threshold,
       boosterMinCue: engine.settings.booster_min_cue,

@@ -239,4 +239,34 @@ export interface TriageLexicon {
   medical: CompiledMask[];
   followUps: CompiledFollowUp[];
   queues: Record<TriageCategory, QueueInfo>;
+  /** Stage 2, the broad net (net.yaml); null when the directory has no net.yaml. */
+  net: CompiledNet | null;
+}
+
+/** One harm family of the broad net: characters/short words of one kind of harm. */
+export interface CompiledNetFamily {
+  id: string;
+  category: TriageCategory;
+  /** Category used when a child word is in the message. */
+  childCategory: TriageCategory;
+  /** Category used when the person next to the harm is a stranger; null = `category`. */
+  strangerCategory: TriageCategory | null;
+  /** False: the family needs no person word (self-harm: the speaker is implied). */
+  needsPerson: boolean;
+  patterns: RegExp[];
+}
+
+/** Stage 2: a harm family near a person word, in a message nothing softens. */
+export interface CompiledNet {
+  window: number;
+  /** How many clauses away a person word may be (0 = same clause). */
+  clauseReach: number;
+  /** Largest distance to a person word in another clause. */
+  reachWindow: number;
+  person: RegExp;
+  families: CompiledNetFamily[];
+  blank: RegExp[];
+  quiet: RegExp[];
+  /** Means or place already at hand: the net's catch is immediate. */
+  immediate: RegExp[];
 }

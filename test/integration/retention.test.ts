@@ -41,7 +41,8 @@ async function closedCase(opts: { close?: boolean } = {}) {
   const { conversationId, escalation } = res.json() as { conversationId: string; escalation: { caseId: string } };
   await t.db.conversation.update({
     where: { id: conversationId },
-    data: { externalRef: "hmac-of-wxid", contactCipher: "aes-gcm-ciphertext" },
+    // Each resident has their own contact ref (the column is unique).
+    data: { externalRef: `hmac-of-wxid-${conversationId}`, contactCipher: "aes-gcm-ciphertext" },
   });
   const id = escalation.caseId;
   const post = (path: string, payload: Record<string, unknown> = {}) =>

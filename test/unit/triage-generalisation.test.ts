@@ -53,6 +53,81 @@ describe.each(["eval/triage-probe.jsonl", "eval/triage-dev.jsonl"])("%s meets th
   });
 });
 
+// eval/triage-blind-1.jsonl: 80 sentences written before the broad net (knowledge/triage/net.yaml)
+// was run on them. First look: stage 1 alone recall 0.61 / false alarms 0.10 / immediate 0.47;
+// stage 1 + net recall 0.82 / false alarms 0.21 / immediate 0.58. The thresholds below are what the
+// engine meets after general tuning (the three remaining false alarms are stage 1's own).
+const BLIND_TARGETS = { urgentRecall: 0.85, falseAlarmRate: 0.12, immediateRecall: 0.7, categoryAccuracy: 0.9 };
+
+describe("eval/triage-blind-1.jsonl (fresh sentences, broad net on)", () => {
+  const m = measure("eval/triage-blind-1.jsonl");
+  it("is a real set", () => {
+    expect(m.urgentTotal).toBeGreaterThanOrEqual(50);
+    expect(m.nonUrgentTotal).toBeGreaterThanOrEqual(25);
+    expect(m.immediateTotal).toBeGreaterThanOrEqual(15);
+  });
+  it(`urgent recall ≥ ${BLIND_TARGETS.urgentRecall}`, () => {
+    expect(m.urgentRecall, missList(m)).toBeGreaterThanOrEqual(BLIND_TARGETS.urgentRecall);
+  });
+  it(`false alarms ≤ ${BLIND_TARGETS.falseAlarmRate}`, () => {
+    expect(m.falseAlarmRate, missList(m)).toBeLessThanOrEqual(BLIND_TARGETS.falseAlarmRate);
+  });
+  it(`immediate-danger recall ≥ ${BLIND_TARGETS.immediateRecall}`, () => {
+    expect(m.immediateRecall, missList(m)).toBeGreaterThanOrEqual(BLIND_TARGETS.immediateRecall);
+  });
+  it(`category accuracy ≥ ${BLIND_TARGETS.categoryAccuracy}`, () => {
+    expect(m.categoryAccuracy, missList(m)).toBeGreaterThanOrEqual(BLIND_TARGETS.categoryAccuracy);
+  });
+});
+
+describe("resident Q&A questions (eval/qa-dev.jsonl) are not urgent", () => {
+  const questions = readFileSync(new URL("../../eval/qa-dev.jsonl", import.meta.url), "utf8")
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "")
+    .map((l) => (JSON.parse(l) as { text: string }).text);
+  it("at most 5% flagged, none by the broad net", () => {
+    const flagged = questions.map((q) => ({ q, r: triage(q) })).filter((x) => x.r.urgent);
+    const list = flagged.map((x) => `${x.q} → [${x.r.signals.join(", ")}]`).join("\n");
+    expect(flagged.length / questions.length, list).toBeLessThanOrEqual(0.05);
+    expect(
+      flagged.filter((x) => x.r.signals.some((s) => s.startsWith("net."))),
+      list,
+    ).toEqual([]);
+  });
+});
+
+describe("the broad net: a harm family near a person, when stage 1 finds nothing", () => {
+  it.each<[string, TriageCategory]>([
+    ["他喝多了抄凳子往我身上抡", "domestic_violence"],
+    ["邻居家小孩胳膊上有好几道勒痕 他妈说是绳子玩的", "child_harm"],
+    ["有个陌生女的拿糖哄我家娃跟她走", "trafficking_missing"],
+    ["健身教练老把手放我胸口 说是纠正动作", "sexual_violence"],
+    ["我觉得自己就是个累赘 早点消失大家都轻松", "self_harm"],
+  ])("%s → %s (net, concern)", (text, category) => {
+    const r = triage(text);
+    expect(r.urgent, `${text} → [${r.signals.join(", ")}]`).toBe(true);
+    expect(r.category, `${text} → [${r.signals.join(", ")}]`).toBe(category);
+    expect(r.signals.some((s) => s.startsWith("net."))).toBe(true);
+    expect(r.severity).toBe("concern");
+  });
+  it("means or place at hand make the net's catch immediate", () => {
+    const r = triage("药瓶已经空了 头好晕");
+    expect(r.category).toBe("self_harm");
+    expect(r.severity).toBe("immediate");
+    expect(r.signals).toContain("net.immediate");
+  });
+  it.each([
+    "宝宝打嗝打个不停怎么办",
+    "老公今天帮我打了一天下手 做了一桌菜",
+    "孩子长了个血管瘤 在哪看比较好",
+    "我家猫丢了两天了 找遍小区都没找到",
+    "儿子的自行车被人偷了 要报警吗",
+    "孩子打游戏输了 哭着说要杀了对面",
+    "他从来不摸我的手机",
+    "请问孩子被开水烫了要涂什么",
+  ])("stays quiet: %s", expectQuiet);
+});
+
 describe("the probe set covers every category", () => {
   const items = parseTriageEvalJsonl(readFileSync(new URL("../../eval/triage-probe.jsonl", import.meta.url), "utf8"));
   it.each<TriageCategory>(["domestic_violence", "child_harm", "sexual_violence", "self_harm", "trafficking_missing"])(
