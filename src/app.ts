@@ -4,8 +4,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 
 import { z } from "zod";
-import { createInProcessEventBus, type EventBus } from "./cases/case-events-bus.ts";
+import { adminPlugin, type KnowledgeStore } from "./admin/admin-plugin.ts";
+import type { EventBus } from "./cases/case-events-bus.ts";
 import { casesPlugin } from "./cases/case-plugin.ts";
+import { createAppEventBus } from "./cases/pg-notify-bus.ts";
 import { loadQueueCatalog, type QueueCatalog } from "./cases/queue-catalog.ts";
 import { staffPageRoutes } from "./channels/staff/staff-page-routes.ts";
 import { webRoutes } from "./channels/web/web-routes.ts";
@@ -19,9 +21,17 @@ import { createResidentDelivery, historyRoutes } from "./chat/resident-delivery.
 import { createResidentLimiter } from "./chat/resident-limiter.ts";
 import type { SearchFn } from "./chat/search-types.ts";
 import type { AppConfig } from "./config/config.ts";
-import type { Db } from "./db/prisma-client.ts";
+import { type Db, providerOf } from "./db/prisma-client.ts";
+import type { AreaDef, ServiceEntry } from "./knowledge/knowledge-types.ts";
+import { directorySource } from "./miniprogram/directory-routes.ts";
+import { miniprogramRoutes } from "./miniprogram/miniprogram-plugin.ts";
+import { registerResidentCors } from "./miniprogram/resident-cors.ts";
 import { installErrorHandlers } from "./shared/error-handler.ts";
+import { closeSocketsForRestart, drainConnectionsOnClose } from "./shared/graceful-shutdown.ts";
 import { healthRoutes, infoRoutes } from "./shared/health-routes.ts";
+import { registerOpenApi } from "./shared/openapi.ts";
+import { opsRoutes } from "./shared/ops-plugin.ts";
+import { createPostgresRateLimiter } from "./shared/shared-rate-limiter.ts";
 import { staffPlugin } from "./staff/staff-plugin.ts";
 
 // Residents read validation messages: Chinese.
@@ -35,12 +45,16 @@ export interface Knowledge {
   search: SearchFn;
   queueFor: (category: CaseCategory) => string;
   resolveArea: (area: string) => string | null;
+  /** The service directory and the 16 街道/镇, read through a getter so a rebuilt knowledge can swap them (without it: read from knowledge/ once). */
+  directory?: () => { entries: readonly ServiceEntry[]; areas: readonly AreaDef[] };
 }
 
 export interface AppDeps {
   config: AppConfig;
   db: Db;
   knowledge: Knowledge;
+  /** Live knowledge (admin edits, curated answers); when given, `knowledge` should be its `knowledge` and /api/admin is mounted. */
+  knowledgeStore?: KnowledgeStore;
   logger: FastifyBaseLogger;
   hub?: ConversationHub;
   /** Case-event wake-ups for staff consoles; in-process unless given (PostgreSQL LISTEN/NOTIFY later). */
@@ -95,14 +109,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header("Cache-Control", "no-store");
   });
 
+  // Before any route: the OpenAPI document collects routes as they are added; CORS for the resident API only.
+  await registerOpenApi(app);
+  await registerResidentCors(app, deps.config.CORS_ORIGINS);
+
   await app.register(staffPlugin, { db: deps.db, ...(deps.now ? { now: deps.now } : {}) });
-  await app.register(websocket, { options: { maxPayload: WS_HARD_CAP } });
+  drainConnectionsOnClose(app);
+  // On close, sockets get 1012 (service restart) so clients reconnect elsewhere.
+  await app.register(websocket, { options: { maxPayload: WS_HARD_CAP }, preClose: closeSocketsForRestart });
 
   const hub = deps.hub ?? createConversationHub();
-  const limiter = createResidentLimiter(deps.config.RATE_LIMIT_PER_MINUTE);
+  // Several instances on PostgreSQL share the counters (RateLimitBucket); SQLite is one instance: in memory.
+  const limiter = createResidentLimiter(
+    deps.config.RATE_LIMIT_PER_MINUTE,
+    providerOf(deps.db) === "postgresql" ? (windowMs) => createPostgresRateLimiter(deps.db, windowMs) : undefined,
+  );
   app.addHook("onClose", async () => limiter.stop());
   const queues = deps.queues ?? loadQueueCatalog();
-  const bus = deps.bus ?? createInProcessEventBus((err) => app.log.error({ err }, "case event listener failed"));
+  const bus = deps.bus ?? (await createAppEventBus(app, deps.db, deps.config.DATABASE_URL));
   const delivery = createResidentDelivery({ db: deps.db, hub });
 
   const chat = createChatService({
@@ -120,10 +144,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(wechatChannel, { db: deps.db, chat, botApiToken: deps.config.BOT_API_TOKEN, now: deps.now });
 
   await app.register(healthRoutes, { db: deps.db });
+  await app.register(opsRoutes, { db: deps.db, knowledgeReady: () => deps.knowledge !== undefined });
   await app.register(infoRoutes);
   await app.register(chatRoutes, { chat, search: deps.knowledge.search, limiter });
   await app.register(chatWsRoutes, { chat, limiter, hub, db: deps.db });
   await app.register(historyRoutes, { db: deps.db, limiter });
+  await app.register(miniprogramRoutes, {
+    db: deps.db,
+    chat,
+    limiter,
+    directory: directorySource(deps.knowledge.directory, deps.config.DIRECTORY_OVERRIDES),
+    conversationRetentionDays: deps.config.CONVERSATION_RETENTION_DAYS,
+    caseRetentionDays: deps.config.CASE_RETENTION_DAYS,
+  });
   await app.register(casesPlugin, {
     db: deps.db,
     catalog: queues,
@@ -135,5 +168,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(webRoutes);
   await app.register(staffPageRoutes);
+  await app.register(adminPlugin, { db: deps.db, store: deps.knowledgeStore, now: deps.now });
   return app;
 }

@@ -1,8 +1,8 @@
+import { createKnowledgeStore, loadStaticKnowledge } from "./admin/knowledge-store.ts";
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config/config.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { createPrismaClient, prepareDatabase } from "./db/prisma-client.ts";
-import { loadKnowledge } from "./knowledge/load-knowledge.ts";
 import { createLogger } from "./shared/logger.ts";
 import { loadCommonPasswords } from "./staff/common-passwords.ts";
 import { createStaffService } from "./staff/staff-service.ts";
@@ -12,9 +12,16 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   await applyMigrations(config.DATABASE_URL);
-  const knowledge = loadKnowledge({ directoryOverrides: config.DIRECTORY_OVERRIDES });
   const db = createPrismaClient(config.DATABASE_URL);
   await prepareDatabase(db, config.DATABASE_URL);
+  // Live knowledge: the files plus administrators' edits and curated answers, rebuilt on each change.
+  const knowledgeStore = await createKnowledgeStore({
+    db,
+    base: loadStaticKnowledge({ directoryOverrides: config.DIRECTORY_OVERRIDES }),
+  });
+  const knowledge = knowledgeStore.knowledge;
+  // Another instance's admin edits reach this one within 30 s.
+  const stopWatching = knowledgeStore.watch(30_000, (err) => logger.error({ err }, "knowledge refresh failed"));
   if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) {
     const staff = createStaffService({ db, blocklist: loadCommonPasswords() });
     const { created } = await staff.ensureFirstAdmin({
@@ -23,8 +30,11 @@ async function main(): Promise<void> {
     });
     if (created) logger.info("first staff admin created");
   }
-  const app = await buildApp({ config, db, knowledge, logger });
-  app.addHook("onClose", async () => db.$disconnect());
+  const app = await buildApp({ config, db, knowledge, knowledgeStore, logger });
+  app.addHook("onClose", async () => {
+    stopWatching();
+    await db.$disconnect();
+  });
   let wechat: { stop(): Promise<void> } | undefined;
   if (config.WECHAT_BOT) {
     // Imported only when on: Wechaty and its puppets are heavy.
@@ -37,6 +47,11 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     logger.info({ signal }, "shutting down");
+    // Stop accepting, finish requests in flight, close sockets with 1012 (app.close()); never hang a deploy.
+    setTimeout(() => {
+      logger.error("shutdown timed out");
+      process.exit(1);
+    }, 25_000).unref();
     try {
       await wechat?.stop(); // before app.close(): its last confirmations need the database
       await app.close();

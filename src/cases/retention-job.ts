@@ -15,7 +15,8 @@
  * person must not outlive the retention period (PIPL art. 47).
  */
 import type { FastifyBaseLogger } from "fastify";
-import type { Db } from "../db/prisma-client.ts";
+import { JOB_RETENTION, tryJobLock } from "../db/job-lock.ts";
+import { type Db, providerOf } from "../db/prisma-client.ts";
 import { parseJsonObject } from "./case-fns.ts";
 
 export const ANONYMISED_TEXT = "[已匿名]";
@@ -43,6 +44,8 @@ export interface RetentionReport {
 
 async function anonymiseConversation(db: Db, conversationId: string, at: Date): Promise<number> {
   return db.$transaction(async (tx) => {
+    // Several instances: one anonymises this conversation, the others skip it (src/db/job-lock.ts).
+    if (!(await tryJobLock(tx, providerOf(db), JOB_RETENTION, conversationId))) return 0;
     const cases = await tx.case.findMany({
       where: { conversationId, events: { none: { type: "anonymised" } } },
       select: { id: true },

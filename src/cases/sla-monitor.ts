@@ -6,7 +6,8 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { Severity } from "../chat/chat-types.ts";
-import type { Db } from "../db/prisma-client.ts";
+import { JOB_SLA_MONITOR, tryJobLock } from "../db/job-lock.ts";
+import { type Db, providerOf } from "../db/prisma-client.ts";
 import type { EventBus } from "./case-events-bus.ts";
 import { parseJsonObject } from "./case-fns.ts";
 import { dueBreach, SLA_CHECK_INTERVAL_MS, SLA_CLOCK_EVENTS, waitingSince } from "./sla-fns.ts";
@@ -29,6 +30,7 @@ export interface SlaMonitor {
 export function createSlaMonitor(deps: SlaMonitorDeps): SlaMonitor {
   const { db, bus, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const provider = providerOf(db);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<string[]> | null = null;
 
@@ -65,6 +67,8 @@ export function createSlaMonitor(deps: SlaMonitorDeps): SlaMonitor {
       const deadline = dueBreach({ status: "new", severity, waitingSince: since, alerted: already }, at);
       if (!deadline) continue;
       const seq = await db.$transaction(async (tx) => {
+        // Several instances: one alerts this case, the others skip it (src/db/job-lock.ts).
+        if (!(await tryJobLock(tx, provider, JOB_SLA_MONITOR, c.id))) return null;
         // Still unclaimed and not alerted meanwhile (a claim or another instance may have won).
         const still = await tx.case.count({ where: { id: c.id, status: "new", queue: c.queue } });
         if (still === 0) return null;

@@ -31,7 +31,7 @@ export const chatRoutes: FastifyPluginAsyncZod<ChatRoutesOptions> = async (app, 
       },
     },
     async (request) => {
-      opts.limiter.check(request.ip, request.body.conversationId);
+      await opts.limiter.check(request.ip, request.body.conversationId);
       const accepted = acceptChatRequest(request.body);
       return opts.chat.handle(accepted);
     },
@@ -41,7 +41,7 @@ export const chatRoutes: FastifyPluginAsyncZod<ChatRoutesOptions> = async (app, 
     "/api/search",
     { schema: { querystring: searchQuerySchema, response: { 200: searchResponseSchema, 400: errorBodySchema } } },
     async (request) => {
-      opts.limiter.check(request.ip, undefined);
+      await opts.limiter.check(request.ip, undefined);
       const { q, type, area, limit } = request.query;
       return { results: opts.search(q, { type, area: area ?? null, limit }) };
     },

@@ -46,6 +46,8 @@ export const chatResponseSchema = z.object({
       queue: z.string(),
     })
     .nullable(),
+  /** The bot reply's message id, for POST /api/chat/feedback (optional). */
+  messageId: z.string().optional(),
 });
 
 export const errorBodySchema = z.object({ code: z.string(), message: z.string() });

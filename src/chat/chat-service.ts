@@ -13,6 +13,7 @@ import {
 import type { CaseStatus } from "../cases/case-types.ts";
 import { outOfHoursNotice, withOutOfHoursNotice } from "../cases/schedule-fns.ts";
 import type { Db } from "../db/prisma-client.ts";
+import { createIdempotency, firstMessageConversationId } from "./chat-idempotency.ts";
 import type {
   AnswerFn,
   CaseCategory,
@@ -48,8 +49,18 @@ export interface ChatServiceDeps {
   now?: () => Date;
 }
 
+/**
+ * A structured report (POST /api/reports): triage reads `triageText` (what
+ * happened, without the contact block), the resident's chosen category is the
+ * case's, and severity is at least `urgent`. Everything else is a chat report's path.
+ */
+export interface FormReport {
+  category: CaseCategory;
+  triageText: string;
+}
+
 export interface ChatService {
-  handle(request: ChatRequest): Promise<ChatResponse>;
+  handle(request: ChatRequest, form?: FormReport): Promise<ChatResponse>;
 }
 
 function newConversationId(): string {
@@ -97,19 +108,10 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const existing = await db.conversation.findUnique({ where: { id: req.conversationId } });
       if (existing) return { id: existing.id, channel: existing.channel, area: existing.area, create: null };
     }
-    const id = newConversationId();
+    // A first message with a long random clientMessageId: its conversation id follows from it (chat-idempotency.ts).
+    const id = firstMessageConversationId(req) ?? newConversationId();
     const channel = req.channel ?? "web";
     return { id, channel, area, create: { id, channel, area, createdAt: at, lastMessageAt: at, purgeAfter } };
-  }
-
-  async function replay(conversationId: string, clientMessageId: string): Promise<ChatResponse | null> {
-    const resident = await db.message.findUnique({
-      where: { conversationId_clientMessageId: { conversationId, clientMessageId } },
-    });
-    if (!resident) return null;
-    const bot = await db.message.findFirst({ where: { inReplyTo: resident.id } });
-    if (!bot?.payload) return null;
-    return { conversationId, ...(JSON.parse(bot.payload) as Omit<ChatResponse, "conversationId">) };
   }
 
   async function latestCaseOf(conversationId: string): Promise<LatestCase | null> {
@@ -144,6 +146,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     area: string | null,
     at: Date,
     purgeAfter: Date,
+    source: "chat" | "form" = "chat",
   ): Promise<Committed> {
     const messageId = randomUUID();
     const conversationId = conversation.id;
@@ -240,6 +243,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           channel: conversation.channel,
           area,
           signals: JSON.stringify(verdict.signals),
+          source,
           createdAt: at,
         },
       });
@@ -296,8 +300,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return reply;
   }
 
-  return {
-    async handle(req) {
+  const idempotency = createIdempotency({ db, safetyReply: deps.safetyReply });
+  const service: ChatService = {
+    async handle(req, form) {
       const at = now();
       const purgeAfter = new Date(at.getTime() + deps.retentionDays * DAY_MS);
       const requestedArea = req.area ? deps.resolveArea(req.area) : null;
@@ -306,8 +311,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const area = requestedArea ?? conversation.area;
       const isNew = conversation.create !== null;
 
-      if (req.clientMessageId && !isNew) {
-        const previous = await replay(conversationId, req.clientMessageId);
+      if (req.clientMessageId) {
+        const previous = await idempotency.replaySent(req);
         if (previous) return previous;
       }
 
@@ -317,18 +322,23 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         latest &&
         (latest.status !== "closed" ||
           (latest.closedAt !== null && at.getTime() - latest.closedAt.getTime() <= REOPEN_WINDOW_MS));
-      const verdict = deps.triage(
-        req.text,
+      const triaged = deps.triage(
+        form ? form.triageText : req.text,
         recent && latest ? { openCase: { category: latest.category, severity: latest.severity } } : undefined,
       );
+      const verdict: TriageVerdict = form
+        ? { ...triaged, urgent: true, category: form.category, severity: raiseSeverity("urgent", triaged.severity) }
+        : triaged;
       const routing = routeResidentMessage(latest, verdict, at);
 
       // Each SQLite commit is an fsync: what can share a commit does. A report's case is
       // committed on its own, first, before any reply exists.
+      // The reply's id goes back to the client (👍/👎 feedback names it).
+      const botMessageId = randomUUID();
       const bot = (body: Omit<ChatResponse, "conversationId">, inReplyTo: string) => [
         db.message.create({
           data: {
-            id: randomUUID(),
+            id: botMessageId,
             conversationId,
             role: "bot",
             text: body.reply,
@@ -347,7 +357,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
       let body: Omit<ChatResponse, "conversationId">;
       if (routing !== "none") {
-        const committed = await commitToCase(routing, conversation, req, verdict, latest, area, at, purgeAfter);
+        const source = form ? "form" : "chat";
+        const committed = await commitToCase(routing, conversation, req, verdict, latest, area, at, purgeAfter, source);
         // Consoles hear of it as soon as the case is committed, not after the bot's reply is stored.
         deps.bus?.publish(committed.notice);
         body = {
@@ -400,7 +411,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           ...bot(body, residentMessageId),
         ]);
       }
-      return { conversationId, ...body };
+      return { conversationId, ...body, messageId: botMessageId };
     },
   };
+  return { handle: (req, form) => idempotency.once(req, () => service.handle(req, form)) };
 }

@@ -39,6 +39,8 @@ export interface ChatResponse {
   citations: Citation[];
   services: ServiceCard[];
   escalation: Escalation | null;
+  /** The bot reply's message id (for 👍/👎 feedback); optional, added after the contract. */
+  messageId?: string;
 }
 
 export interface ChatRequest {

@@ -63,7 +63,7 @@ export async function chatWsRoutes(app: FastifyInstance, opts: ChatWsOptions): P
     };
 
     const resume = async (frame: z.infer<typeof wsResumeSchema>) => {
-      opts.limiter.check(request.ip, frame.conversationId);
+      await opts.limiter.check(request.ip, frame.conversationId);
       held = [];
       try {
         const after = frame.after ? new Date(frame.after) : undefined;
@@ -133,7 +133,7 @@ export async function chatWsRoutes(app: FastifyInstance, opts: ChatWsOptions): P
       if (frame.data.type === "ping") return send(socket, { type: "pong" });
       const message = frame.data;
       try {
-        opts.limiter.check(request.ip, message.conversationId ?? conversationId);
+        await opts.limiter.check(request.ip, message.conversationId ?? conversationId);
         const accepted = acceptChatRequest({
           text: message.text,
           conversationId: message.conversationId ?? conversationId,

@@ -200,7 +200,7 @@ export const historyRoutes: FastifyPluginAsyncZod<HistoryRoutesOptions> = async 
     },
     async (request) => {
       const { conversationId } = request.query;
-      opts.limiter.check(request.ip, conversationId);
+      await opts.limiter.check(request.ip, conversationId);
       const messages = await loadHistory(opts.db, conversationId);
       if (!messages) throw caseErrors.conversationNotFound();
       return { conversationId, messages };

@@ -1,23 +1,36 @@
 import { errors } from "../shared/errors.ts";
-import { createRateLimiter } from "../shared/rate-limiter.ts";
+import { type AsyncRateLimiter, createMemoryRateLimiter } from "../shared/shared-rate-limiter.ts";
 
 /** How many residents may plausibly share one address (carrier NAT, a school's Wi-Fi). */
 const PER_ADDRESS_FACTOR = 5;
+const WINDOW_MS = 60_000;
 
 export interface ResidentLimiter {
-  /** Throws ERR_RATE_LIMITED (429) when this resident or their address sends too fast. */
-  check(ip: string, conversationId: string | undefined): void;
+  /** Rejects with ERR_RATE_LIMITED (429) when this resident or their address sends too fast. */
+  check(ip: string, conversationId: string | undefined): Promise<void>;
   stop(): void;
 }
 
-export function createResidentLimiter(perMinute: number): ResidentLimiter {
-  const limiter = createRateLimiter(60_000);
-  const timer = setInterval(() => limiter.sweep(), 60_000);
+/**
+ * Per resident (conversation) and per address, per minute. In memory for one
+ * instance (SQLite); `shared` (the RateLimitBucket table on PostgreSQL) when
+ * several instances serve the same residents.
+ */
+export function createResidentLimiter(
+  perMinute: number,
+  shared?: (windowMs: number) => AsyncRateLimiter,
+): ResidentLimiter {
+  const limiter = shared ? shared(WINDOW_MS) : createMemoryRateLimiter(WINDOW_MS);
+  const timer = setInterval(() => {
+    limiter.sweep().catch(() => {});
+  }, WINDOW_MS);
   timer.unref();
   return {
-    check(ip, conversationId) {
-      const addressOk = limiter.hit(`ip:${ip}`, perMinute * PER_ADDRESS_FACTOR);
-      const residentOk = conversationId ? limiter.hit(`c:${conversationId}`, perMinute) : true;
+    async check(ip, conversationId) {
+      const [addressOk, residentOk] = await Promise.all([
+        limiter.hit(`ip:${ip}`, perMinute * PER_ADDRESS_FACTOR),
+        conversationId ? limiter.hit(`c:${conversationId}`, perMinute) : true,
+      ]);
       if (!addressOk || !residentOk) throw errors.rateLimited();
     },
     stop() {

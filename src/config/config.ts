@@ -32,6 +32,19 @@ const configSchema = z
       .enum(["true", "false", "1", "0", ""])
       .default("false")
       .transform((v) => v === "true" || v === "1"),
+    /** Origins (comma-separated, e.g. https://servicewechat.com) allowed to call the resident API from a browser; none by default. */
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((o) => o.trim().replace(/\/+$/, ""))
+          .filter((o) => o !== ""),
+      )
+      .refine((list) => list.every((o) => /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/.test(o)), {
+        message: "must be comma-separated origins such as https://servicewechat.com (scheme and host, no path)",
+      }),
     /** Optional CSV/YAML of verified local directory data applied over the defaults. */
     DIRECTORY_OVERRIDES: z.string().optional(),
     /** `on` runs the WeChat bot inside the service (bots/wechat/README.md). */

@@ -1,14 +1,38 @@
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { databaseProvider, ensureSqliteDirectory, sqliteFilePath } from "../config/database-url.ts";
+import { PrismaPg } from "@prisma/adapter-pg";
+import {
+  type DatabaseProvider,
+  databaseProvider,
+  ensureSqliteDirectory,
+  sqliteFilePath,
+} from "../config/database-url.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { PrismaClient as PgPrismaClient } from "../generated/prisma-pg/client.ts";
 
+/**
+ * The database client. Both generated clients (SQLite: src/generated/prisma,
+ * PostgreSQL: src/generated/prisma-pg, from the same models) have the same
+ * model API, so the app is typed against the SQLite one.
+ */
 export type Db = PrismaClient;
+
+const providers = new WeakMap<object, DatabaseProvider>();
+
+/** Which database a client from createPrismaClient talks to (SQLite for any other client). */
+export function providerOf(db: Db): DatabaseProvider {
+  return providers.get(db) ?? "sqlite";
+}
 
 /** One client per app instance (no module-level global), closed by the app on shutdown. */
 export function createPrismaClient(databaseUrl: string): Db {
-  const provider = databaseProvider(databaseUrl);
-  if (provider !== "sqlite") {
-    throw new Error("PostgreSQL support is not built yet: set DATABASE_URL to a file: URL (SQLite)");
+  if (databaseProvider(databaseUrl) === "postgresql") {
+    const adapter = new PrismaPg({ connectionString: databaseUrl });
+    // The one cast: the PostgreSQL client is generated from the same models as the SQLite
+    // one (scripts/db-generate.ts changes only provider and output), so its model API is the
+    // same; the classes differ only in provider-private type parameters.
+    const client = new PgPrismaClient({ adapter }) as unknown as Db;
+    providers.set(client, "postgresql");
+    return client;
   }
   ensureSqliteDirectory(databaseUrl);
   const adapter = new PrismaBetterSQLite3({ url: `file:${sqliteFilePath(databaseUrl)}` });

@@ -33,6 +33,7 @@ export function loadKnowledge(options: LoadKnowledgeOptions): Knowledge {
     safetyReply: (args) => composeSafetyReply(args),
     queueFor: (category) => lexicon.queues[category].id,
     resolveArea: (area) => index.resolveArea(area),
+    directory: () => ({ entries: services, areas }),
     search: (query, opts): SearchHit[] =>
       index
         .search(query, { type: opts.type, area: opts.area, limit: opts.limit })

@@ -2,8 +2,11 @@ import type { FastifyInstance } from "fastify";
 import type { Db } from "../db/prisma-client.ts";
 
 /**
- * 200 when the app can serve: the database answers. The knowledge index is
- * built before the app is constructed, so a running app always has it.
+ * Liveness: 200 whenever the process serves HTTP, with the database's state
+ * for information (a restart does not fix a database outage, so an orchestrator
+ * must not kill instances over it). Readiness — database answers and knowledge
+ * index built, 503 otherwise and while shutting down — is GET /readyz
+ * (src/shared/ops-plugin.ts): route traffic by that one.
  */
 export async function healthRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {
   app.get("/healthz", async (request, reply) => {
@@ -12,7 +15,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { db: Db }): Prom
       return { status: "ok", database: "ok", index: "ok" };
     } catch (err) {
       request.log.error({ err }, "health check: database unreachable");
-      return reply.status(503).send({ status: "unavailable", database: "unreachable", index: "ok" });
+      return reply.status(200).send({ status: "ok", database: "unreachable", index: "ok" });
     }
   });
 }

@@ -21,6 +21,8 @@ export const redactPaths = [
   "*.contact",
   "wechatId",
   "*.wechatId",
+  "whatHappened",
+  "*.whatHappened",
   "wxid",
   "*.wxid",
   "query",

@@ -1,10 +1,6 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Browser, BrowserContext, Locator, Page, WebSocket } from "playwright-core";
-import { inject } from "vitest";
 import { type AppDeps, buildApp } from "../../src/app.ts";
 import { staffPageRoutes } from "../../src/channels/staff/staff-page-routes.ts";
 import { loadConfig } from "../../src/config/config.ts";
@@ -13,6 +9,7 @@ import { createLogger } from "../../src/shared/logger.ts";
 import type { StaffRole, StaffUserView } from "../../src/staff/staff-plugin.ts";
 import type { TestApp } from "../helpers/test-app.ts";
 import { sharedKnowledge } from "../helpers/test-app.ts";
+import { createTestDatabase } from "../helpers/test-db.ts";
 import type { RunningApp } from "./browser-helpers.ts";
 
 /** The desktop size the console is designed for. */
@@ -27,10 +24,8 @@ export async function startStaffApp(
   env: Record<string, string> = {},
   deps: Pick<AppDeps, "now" | "timers"> = {},
 ): Promise<RunningApp> {
-  const dir = mkdtempSync(join(tmpdir(), "fuer-console-"));
-  const file = join(dir, "app.db");
-  copyFileSync(inject("templateDb"), file);
-  const config = loadConfig({ DATABASE_URL: `file:${file}`, LOG_LEVEL: "info", ...env });
+  const database = await createTestDatabase("console");
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: "info", ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -49,7 +44,7 @@ export async function startStaffApp(
     async close() {
       await app.close();
       await db.$disconnect();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
   await app.listen({ port: 0, host: "127.0.0.1" });

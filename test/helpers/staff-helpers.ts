@@ -3,12 +3,8 @@
  * policy and all) and a real login through POST /api/staff/login, giving what a
  * browser would hold — the session cookie and the CSRF token.
  */
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
-import { inject } from "vitest";
 import { WebSocket } from "ws";
 import { buildApp } from "../../src/app.ts";
 import type { QueueCatalog } from "../../src/cases/queue-catalog.ts";
@@ -17,6 +13,7 @@ import { createPrismaClient } from "../../src/db/prisma-client.ts";
 import { createLogger } from "../../src/shared/logger.ts";
 import { STAFF_COOKIE, type StaffRole, type StaffUserView } from "../../src/staff/staff-plugin.ts";
 import { sharedKnowledge, type TestApp } from "./test-app.ts";
+import { createTestDatabase } from "./test-db.ts";
 
 export interface StaffLogin {
   /** Ready for a `cookie` header: `fuer_staff=<token>`. */
@@ -77,11 +74,9 @@ export interface CasesTestApp extends TestApp {
 export async function buildCasesTestApp(
   opts: { env?: Record<string, string>; start?: Date; queues?: QueueCatalog; realClock?: boolean } = {},
 ): Promise<CasesTestApp> {
-  const dir = mkdtempSync(join(tmpdir(), "fuer-cases-"));
-  const file = join(dir, "app.db");
-  copyFileSync(inject("templateDb"), file);
+  const database = await createTestDatabase("cases");
   const config = loadConfig({
-    DATABASE_URL: `file:${file}`,
+    DATABASE_URL: database.url,
     LOG_LEVEL: "info",
     RATE_LIMIT_PER_MINUTE: "1000",
     ...opts.env,
@@ -121,7 +116,7 @@ export async function buildCasesTestApp(
     async close() {
       await app.close();
       await db.$disconnect();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }

@@ -1,14 +1,11 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { inject } from "vitest";
 import { buildApp, type Knowledge } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { createPrismaClient, type Db, prepareDatabase } from "../../src/db/prisma-client.ts";
 import { loadKnowledge } from "../../src/knowledge/load-knowledge.ts";
 import { createLogger } from "../../src/shared/logger.ts";
+import { createTestDatabase } from "./test-db.ts";
 
 let knowledge: Knowledge | undefined;
 /** Knowledge is read-only: build it once per test file. */
@@ -25,12 +22,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A real app on its own copy of the migrated template database. */
+/** A real app on its own copy of the migrated template database (SQLite, or PostgreSQL with TEST_DATABASE_URL). */
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), "fuer-app-"));
-  const file = join(dir, "app.db");
-  copyFileSync(inject("templateDb"), file);
-  const config = loadConfig({ DATABASE_URL: `file:${file}`, LOG_LEVEL: "info", ...env });
+  const database = await createTestDatabase("app");
+  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: "info", ...env });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -49,7 +44,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close();
       await db.$disconnect();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }

@@ -1,15 +1,13 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Writable } from "node:stream";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../../src/db/prisma-client.ts";
 import { installErrorHandlers } from "../../src/shared/error-handler.ts";
 import { createLogger } from "../../src/shared/logger.ts";
 import { canSeeQueue, STAFF_COOKIE, staffOf, staffPlugin } from "../../src/staff/staff-plugin.ts";
+import { createTestDatabase } from "../helpers/test-db.ts";
 
 const START = new Date("2026-12-01T01:00:00.000Z");
 const MINUTE = 60_000;
@@ -41,10 +39,8 @@ interface StaffTestApp {
 
 /** The staff plugin on a bare app built like src/app.ts, on a copy of the migrated template database. */
 async function buildStaffTestApp(options: { loginAttemptsPerMinute?: number; trustProxy?: boolean } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "fuer-staff-"));
-  const file = join(dir, "app.db");
-  copyFileSync(inject("templateDb"), file);
-  const db = createPrismaClient(`file:${file}`);
+  const database = await createTestDatabase("staff");
+  const db = createPrismaClient(database.url);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -80,7 +76,7 @@ async function buildStaffTestApp(options: { loginAttemptsPerMinute?: number; tru
     async close() {
       await app.close();
       await db.$disconnect();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
   return t;

@@ -294,6 +294,41 @@
     bubble.appendChild(list);
   }
 
+  /** 👍/👎 under an answer: tells administrators which answers did not help (no text is sent). */
+  function renderFeedback(bubble, messageId) {
+    const box = make("div", "feedback");
+    box.appendChild(make("span", "feedback-label", "这个回答有帮助吗？"));
+    const note = make("span", "feedback-note");
+    const send = (helpful, chosen) => {
+      if (!conversationId) return;
+      for (const b of box.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b === chosen));
+      fetch("/api/chat/feedback", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ conversationId: conversationId, messageId: messageId, helpful: helpful }),
+      })
+        .then((res) => {
+          note.textContent = res.ok ? "谢谢反馈" : "";
+        })
+        .catch(() => {
+          note.textContent = "";
+        });
+    };
+    for (const [helpful, label, title] of [
+      [true, "👍", "有帮助"],
+      [false, "👎", "没帮助"],
+    ]) {
+      const button = make("button", "feedback-btn", label);
+      button.type = "button";
+      button.setAttribute("aria-label", title);
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", () => send(helpful, button));
+      box.appendChild(button);
+    }
+    box.appendChild(note);
+    bubble.appendChild(box);
+  }
+
   function renderReply(data) {
     const urgent = data.kind === "urgent";
     const kind = KNOWN_KINDS[data.kind] === true ? data.kind : "answer";
@@ -312,6 +347,7 @@
     if (hasCitations) renderCitations(msg.bubble, data.citations);
     if (hasServices) renderServices(msg.bubble, data.services);
     if (hasCitations || hasServices) msg.bubble.classList.add("bubble-wide");
+    if (!urgent && typeof data.messageId === "string") renderFeedback(msg.bubble, data.messageId);
     appendToLog(msg.root);
     msg.root.scrollIntoView({ block: "start" });
   }

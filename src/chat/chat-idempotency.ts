@@ -1,0 +1,141 @@
+/**
+ * A resend with the same clientMessageId never stores a second message or
+ * opens a second case — including a conversation's FIRST message, sent
+ * before the client knows its conversationId:
+ *
+ * - a first message whose clientMessageId is long enough to be random and
+ *   unguessable (≥ 16 characters) gets a conversation id derived from it, so
+ *   two identical first sends race for the same primary key, and a retry is
+ *   found by its clientMessageId alone;
+ * - the loser of a race (a unique-constraint violation) waits briefly for the
+ *   winner's reply and returns it — never a 500;
+ * - a report whose case was committed but whose reply was not (the instance
+ *   died in between) gets its reply rebuilt from the case on the retry.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import type { Db } from "../db/prisma-client.ts";
+import { errors } from "../shared/errors.ts";
+import type { CaseCategory, ChatRequest, ChatResponse, SafetyReplyFn, Severity } from "./chat-types.ts";
+
+/** Shorter client ids may be counters or timestamps: then only the conversation scopes them. */
+export const FIRST_MESSAGE_ID_MIN = 16;
+/** How long a duplicate waits for the first send's reply before rebuilding it. */
+const REPLY_WAIT_MS = 3_000;
+const POLL_MS = 50;
+
+/** The conversation a first message with this clientMessageId creates; null when the id is too short to trust. */
+export function firstMessageConversationId(req: Pick<ChatRequest, "clientMessageId">): string | null {
+  const id = req.clientMessageId;
+  if (!id || id.length < FIRST_MESSAGE_ID_MIN) return null;
+  return createHash("sha256").update(`conversation:${id}`).digest().subarray(0, 16).toString("base64url");
+}
+
+/** Prisma's unique-constraint violation (both SQLite and PostgreSQL adapters). */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2002";
+}
+
+type ResidentMessage = { id: string; conversationId: string; createdAt: Date; purgeAfter: Date };
+
+export interface IdempotencyDeps {
+  db: Db;
+  safetyReply: SafetyReplyFn;
+}
+
+export function createIdempotency(deps: IdempotencyDeps) {
+  const { db } = deps;
+
+  /** The resident message this request already stored, if any. */
+  async function findSent(req: ChatRequest): Promise<ResidentMessage | null> {
+    const clientMessageId = req.clientMessageId;
+    if (!clientMessageId) return null;
+    const derived = firstMessageConversationId(req);
+    const scope = [req.conversationId, derived].filter((c): c is string => typeof c === "string");
+    if (!req.conversationId && !derived) return null;
+    return db.message.findFirst({
+      where: {
+        clientMessageId,
+        role: "resident",
+        // Without a conversationId, a long client id alone identifies the send (index on clientMessageId).
+        ...(req.conversationId ? { conversationId: { in: scope } } : {}),
+      },
+      select: { id: true, conversationId: true, createdAt: true, purgeAfter: true },
+      orderBy: { createdAt: "asc" },
+    });
+  }
+
+  async function storedReply(resident: ResidentMessage): Promise<ChatResponse | null> {
+    const bot = await db.message.findFirst({ where: { inReplyTo: resident.id, role: "bot" } });
+    if (!bot?.payload) return null;
+    return {
+      conversationId: resident.conversationId,
+      ...(JSON.parse(bot.payload) as Omit<ChatResponse, "conversationId">),
+      messageId: bot.id,
+    };
+  }
+
+  /** The reply of a report whose case exists but whose reply was never stored. */
+  async function rebuild(resident: ResidentMessage): Promise<ChatResponse | null> {
+    const event = await db.caseEvent.findFirst({
+      where: { case: { conversationId: resident.conversationId }, data: { contains: resident.id } },
+      orderBy: { id: "asc" },
+      select: { case: { select: { id: true, category: true, severity: true, queue: true } } },
+    });
+    if (!event) return null;
+    const c = event.case;
+    const category = c.category as CaseCategory;
+    const severity = c.severity as Severity;
+    const body = {
+      kind: "urgent" as const,
+      reply: deps.safetyReply({ category, severity, needsMedical: false }),
+      citations: [],
+      services: [],
+      escalation: { caseId: c.id, category, severity, queue: c.queue },
+    };
+    await db.message.create({
+      data: {
+        id: randomUUID(),
+        conversationId: resident.conversationId,
+        role: "bot",
+        text: body.reply,
+        kind: body.kind,
+        inReplyTo: resident.id,
+        payload: JSON.stringify(body),
+        createdAt: resident.createdAt,
+        purgeAfter: resident.purgeAfter,
+      },
+    });
+    return storedReply(resident);
+  }
+
+  /** The stored reply to this send, waiting for a send still in progress; null when nothing was stored. */
+  async function replaySent(req: ChatRequest): Promise<ChatResponse | null> {
+    const resident = await findSent(req);
+    if (!resident) return null;
+    const deadline = Date.now() + REPLY_WAIT_MS;
+    for (;;) {
+      const reply = await storedReply(resident);
+      if (reply) return reply;
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    const rebuilt = await rebuild(resident);
+    if (rebuilt) return rebuilt;
+    // Stored but neither answered nor a report: the client retries later.
+    throw errors.unavailable();
+  }
+
+  /** Runs one send; a concurrent identical send that won the race answers instead of a 500. */
+  async function once(req: ChatRequest, send: () => Promise<ChatResponse>): Promise<ChatResponse> {
+    try {
+      return await send();
+    } catch (err) {
+      if (!req.clientMessageId || !isUniqueViolation(err)) throw err;
+      const reply = await replaySent(req);
+      if (reply) return reply;
+      throw err;
+    }
+  }
+
+  return { replaySent, once };
+}
