@@ -33,10 +33,14 @@ import {
   loadTokenizerResources,
   type Tokenizer,
 } from "../search/tokenizer-fns.ts";
+import { createLruCache, memoize } from "../shared/lru-cache.ts";
 import { composeSafetyReply } from "../triage/safety-reply-fns.ts";
 import { createTriage } from "../triage/triage-fns.ts";
 import { loadTriageLexicon } from "../triage/triage-lexicon.ts";
 import { CURATED_STRONG, CURATED_THRESHOLD, type CuratedCandidate, matchCurated, questionTokens } from "./gap-fns.ts";
+
+/** Distinct questions (and triage texts) remembered per build: a few MB at most. */
+const CACHE_ENTRIES = 4096;
 
 /** What never changes at run time: loaded once per process (tests share it between apps). */
 export interface StaticKnowledge {
@@ -57,6 +61,7 @@ export function loadStaticKnowledge(options: { directoryOverrides?: string | und
   const baseServices = loadDirectory(options.directoryOverrides ? { overridesFile: options.directoryOverrides } : {});
   const lexicon = loadTriageLexicon();
   const triage = createTriage(lexicon);
+  const triageFresh = memoize(CACHE_ENTRIES, (text) => triage(text));
   const searchLexicon = loadLexicon();
   const resources = loadTokenizerResources(clauses, areas, baseServices, lexiconWords(searchLexicon));
   const jieba = createJieba(resources.userWords);
@@ -64,7 +69,9 @@ export function loadStaticKnowledge(options: { directoryOverrides?: string | und
     clauses,
     areas,
     baseServices,
-    triage: (text, context) => triage(text, context),
+    // Context-free verdicts are cached: the same text always gets the same verdict, and
+    // residents repeat each other. A message with an open case is triaged afresh.
+    triage: (text, context) => (context ? triage(text, context) : triageFresh(text)),
     queueFor: (category) => lexicon.queues[category].id,
     tokenizer: createTokenizer(DEFAULT_TOKENIZER, resources, jieba),
     normalizer: createNormalizer(searchLexicon, resources.userWords),
@@ -181,6 +188,15 @@ export async function createKnowledgeStore(opts: { db: Db; base?: StaticKnowledg
         unanswered: null,
       };
     };
+    const answerCache = createLruCache<AnswerResult>(CACHE_ENTRIES);
+    const answerOnce = (text: string, answerOpts: { area?: string | null }): AnswerResult => {
+      const result = answers.answer(text, answerOpts);
+      // A curated answer stands in where the service could not answer well, or for
+      // near-identical questions (the admin wrote it for them).
+      if (candidates.length === 0 || result.kind === "clarify") return result;
+      const match = matchCurated(tokens(text), candidates, result.unanswered ? CURATED_THRESHOLD : CURATED_STRONG);
+      return match ? curatedResult(match.value) : result;
+    };
     return {
       services,
       editedIds: new Set(edits.filter((e) => e.deletedAt === null).map((e) => e.id)),
@@ -188,12 +204,13 @@ export async function createKnowledgeStore(opts: { db: Db; base?: StaticKnowledg
       curated: curatedRows,
       builtAt: new Date(),
       answer(text, answerOpts = {}) {
-        const result = answers.answer(text, answerOpts);
-        // A curated answer stands in where the service could not answer well, or for
-        // near-identical questions (the admin wrote it for them).
-        if (candidates.length === 0 || result.kind === "clarify") return result;
-        const match = matchCurated(tokens(text), candidates, result.unanswered ? CURATED_THRESHOLD : CURATED_STRONG);
-        return match ? curatedResult(match.value) : result;
+        // Per build, so an admin's edit (a new build) is never answered from a stale cache.
+        const key = `${answerOpts.area ?? ""}\u0000${text}`;
+        const cached = answerCache.get(key);
+        if (cached) return cached;
+        const answer = answerOnce(text, answerOpts);
+        answerCache.set(key, answer);
+        return answer;
       },
     };
   }

@@ -15,6 +15,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Db } from "../db/prisma-client.ts";
 import { errors } from "../shared/errors.ts";
+import type { ChatStore, SentMessageRow } from "./chat-store.ts";
 import type { CaseCategory, ChatRequest, ChatResponse, SafetyReplyFn, Severity } from "./chat-types.ts";
 
 /** Shorter client ids may be counters or timestamps: then only the conversation scopes them. */
@@ -30,42 +31,40 @@ export function firstMessageConversationId(req: Pick<ChatRequest, "clientMessage
   return createHash("sha256").update(`conversation:${id}`).digest().subarray(0, 16).toString("base64url");
 }
 
-/** Prisma's unique-constraint violation (both SQLite and PostgreSQL adapters). */
+/**
+ * A unique-constraint violation, from the model API (P2002) or from raw SQL
+ * (P2010 carrying the driver adapter's error kind), on SQLite and PostgreSQL.
+ */
 export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: unknown }).code === "P2002";
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  return e.code === "P2002" || e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation";
 }
 
-type ResidentMessage = { id: string; conversationId: string; createdAt: Date; purgeAfter: Date };
+type ResidentMessage = SentMessageRow;
 
 export interface IdempotencyDeps {
   db: Db;
+  store: Pick<ChatStore, "sentMessage" | "botReply">;
   safetyReply: SafetyReplyFn;
 }
 
 export function createIdempotency(deps: IdempotencyDeps) {
-  const { db } = deps;
+  const { db, store } = deps;
 
   /** The resident message this request already stored, if any. */
   async function findSent(req: ChatRequest): Promise<ResidentMessage | null> {
     const clientMessageId = req.clientMessageId;
     if (!clientMessageId) return null;
     const derived = firstMessageConversationId(req);
-    const scope = [req.conversationId, derived].filter((c): c is string => typeof c === "string");
     if (!req.conversationId && !derived) return null;
-    return db.message.findFirst({
-      where: {
-        clientMessageId,
-        role: "resident",
-        // Without a conversationId, a long client id alone identifies the send (index on clientMessageId).
-        ...(req.conversationId ? { conversationId: { in: scope } } : {}),
-      },
-      select: { id: true, conversationId: true, createdAt: true, purgeAfter: true },
-      orderBy: { createdAt: "asc" },
-    });
+    const scope = [req.conversationId, derived].filter((c): c is string => typeof c === "string");
+    // Without a conversationId, a long client id alone identifies the send (index on clientMessageId).
+    return store.sentMessage(clientMessageId, req.conversationId ? scope : null);
   }
 
   async function storedReply(resident: ResidentMessage): Promise<ChatResponse | null> {
-    const bot = await db.message.findFirst({ where: { inReplyTo: resident.id, role: "bot" } });
+    const bot = await store.botReply(resident.conversationId, resident.id);
     if (!bot?.payload) return null;
     return {
       conversationId: resident.conversationId,

@@ -14,6 +14,7 @@ import type { CaseStatus } from "../cases/case-types.ts";
 import { outOfHoursNotice, withOutOfHoursNotice } from "../cases/schedule-fns.ts";
 import type { Db } from "../db/prisma-client.ts";
 import { createIdempotency, firstMessageConversationId } from "./chat-idempotency.ts";
+import { createChatStore, type LatestCaseRow, type NewConversation, type NewMessage } from "./chat-store.ts";
 import type {
   AnswerFn,
   CaseCategory,
@@ -21,7 +22,6 @@ import type {
   ChatResponse,
   Escalation,
   SafetyReplyFn,
-  Severity,
   TriageFn,
   TriageVerdict,
 } from "./chat-types.ts";
@@ -67,24 +67,7 @@ function newConversationId(): string {
   return randomBytes(16).toString("base64url");
 }
 
-/** The conversation's most recent case, whatever its status. */
-type LatestCase = {
-  id: string;
-  category: CaseCategory;
-  severity: Severity;
-  queue: string;
-  status: CaseStatus;
-  closedAt: Date | null;
-};
-
-type NewConversation = {
-  id: string;
-  channel: string;
-  area: string | null;
-  createdAt: Date;
-  lastMessageAt: Date;
-  purgeAfter: Date;
-};
+type LatestCase = LatestCaseRow;
 
 type Committed = {
   messageId: string;
@@ -96,6 +79,7 @@ type Committed = {
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { db } = deps;
+  const store = createChatStore(db);
   const now = deps.now ?? (() => new Date());
 
   /**
@@ -105,31 +89,19 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
    */
   async function findConversation(req: ChatRequest, at: Date, purgeAfter: Date, area: string | null) {
     if (req.conversationId) {
-      const existing = await db.conversation.findUnique({ where: { id: req.conversationId } });
-      if (existing) return { id: existing.id, channel: existing.channel, area: existing.area, create: null };
+      const existing = await store.conversation(req.conversationId);
+      if (existing) return { ...existing, create: null };
     }
     // A first message with a long random clientMessageId: its conversation id follows from it (chat-idempotency.ts).
     const id = firstMessageConversationId(req) ?? newConversationId();
     const channel = req.channel ?? "web";
-    return { id, channel, area, create: { id, channel, area, createdAt: at, lastMessageAt: at, purgeAfter } };
-  }
-
-  async function latestCaseOf(conversationId: string): Promise<LatestCase | null> {
-    const c = await db.case.findFirst({
-      where: { conversationId },
-      orderBy: { createdAt: "desc" },
-      select: { id: true, category: true, severity: true, queue: true, status: true, closedAt: true },
-    });
-    return c
-      ? {
-          id: c.id,
-          category: c.category as CaseCategory,
-          severity: c.severity as Severity,
-          queue: c.queue,
-          status: c.status as CaseStatus,
-          closedAt: c.closedAt,
-        }
-      : null;
+    return {
+      id,
+      channel,
+      area,
+      latestCase: null,
+      create: { id, channel, area, createdAt: at, lastMessageAt: at, purgeAfter },
+    };
   }
 
   /**
@@ -300,7 +272,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return reply;
   }
 
-  const idempotency = createIdempotency({ db, safetyReply: deps.safetyReply });
+  const idempotency = createIdempotency({ db, store, safetyReply: deps.safetyReply });
   const service: ChatService = {
     async handle(req, form) {
       const at = now();
@@ -309,14 +281,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const conversation = await findConversation(req, at, purgeAfter, requestedArea);
       const conversationId = conversation.id;
       const area = requestedArea ?? conversation.area;
-      const isNew = conversation.create !== null;
 
       if (req.clientMessageId) {
         const previous = await idempotency.replaySent(req);
         if (previous) return previous;
       }
 
-      const latest = isNew ? null : await latestCaseOf(conversationId);
+      const latest = conversation.latestCase;
       // A recently closed case is context too: a follow-up to it reopens it.
       const recent =
         latest &&
@@ -331,29 +302,21 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         : triaged;
       const routing = routeResidentMessage(latest, verdict, at);
 
-      // Each SQLite commit is an fsync: what can share a commit does. A report's case is
-      // committed on its own, first, before any reply exists.
-      // The reply's id goes back to the client (👍/👎 feedback names it).
+      // A report's case is committed on its own, first, before any reply exists; a
+      // question and its answer share one commit. The reply's id goes back to the
+      // client (👍/👎 feedback names it).
       const botMessageId = randomUUID();
-      const bot = (body: Omit<ChatResponse, "conversationId">, inReplyTo: string) => [
-        db.message.create({
-          data: {
-            id: botMessageId,
-            conversationId,
-            role: "bot",
-            text: body.reply,
-            kind: body.kind,
-            inReplyTo,
-            payload: JSON.stringify(body),
-            createdAt: at,
-            purgeAfter,
-          },
-        }),
-        db.conversation.update({
-          where: { id: conversationId },
-          data: { lastMessageAt: at, purgeAfter, ...(requestedArea ? { area: requestedArea } : {}) },
-        }),
-      ];
+      const botMessage = (body: Omit<ChatResponse, "conversationId">, inReplyTo: string): NewMessage => ({
+        id: botMessageId,
+        conversationId,
+        role: "bot",
+        text: body.reply,
+        kind: body.kind,
+        inReplyTo,
+        payload: JSON.stringify(body),
+        createdAt: at,
+        purgeAfter,
+      });
 
       let body: Omit<ChatResponse, "conversationId">;
       if (routing !== "none") {
@@ -368,7 +331,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           services: [],
           escalation: committed.escalation,
         };
-        await db.$transaction(bot(body, committed.messageId));
+        await store.commitExchange({
+          conversation: null,
+          resident: null,
+          unanswered: null,
+          bot: botMessage(body, committed.messageId),
+          area: requestedArea,
+        });
       } else {
         const residentMessageId = randomUUID();
         const answered = deps.answer(req.text, { area });
@@ -379,37 +348,32 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           services: answered.services,
           escalation: null,
         };
-        await db.$transaction([
-          ...(conversation.create ? [db.conversation.create({ data: conversation.create })] : []),
-          db.message.create({
-            data: {
-              id: residentMessageId,
-              conversationId,
-              role: "resident",
-              text: req.text,
-              clientMessageId: req.clientMessageId ?? null,
-              createdAt: at,
-              purgeAfter,
-            },
-          }),
-          ...(answered.unanswered
-            ? [
-                db.unansweredQuestion.create({
-                  data: {
-                    id: randomUUID(),
-                    conversationId,
-                    text: req.text,
-                    reason: answered.unanswered.reason,
-                    topScore: answered.unanswered.topScore,
-                    area,
-                    createdAt: at,
-                    purgeAfter,
-                  },
-                }),
-              ]
-            : []),
-          ...bot(body, residentMessageId),
-        ]);
+        await store.commitExchange({
+          conversation: conversation.create,
+          resident: {
+            id: residentMessageId,
+            conversationId,
+            role: "resident",
+            text: req.text,
+            clientMessageId: req.clientMessageId ?? null,
+            createdAt: at,
+            purgeAfter,
+          },
+          unanswered: answered.unanswered
+            ? {
+                id: randomUUID(),
+                conversationId,
+                text: req.text,
+                reason: answered.unanswered.reason,
+                topScore: answered.unanswered.topScore,
+                area,
+                createdAt: at,
+                purgeAfter,
+              }
+            : null,
+          bot: botMessage(body, residentMessageId),
+          area: requestedArea,
+        });
       }
       return { conversationId, ...body, messageId: botMessageId };
     },

@@ -296,6 +296,8 @@ describe("knowledge-gap loop", () => {
     expect(next.kind).toBe("answer");
     expect(next.reply).toBe("游泳培训请向所在街道的青少年活动中心咨询。");
     expect(next.citations.map((c) => c.id)).toEqual([clause?.id]);
+    // The very question answered "unknown" before is not served from a stale answer cache.
+    expect((await chat("孩子学游泳去哪里报名")).reply).toBe("游泳培训请向所在街道的青少年活动中心咨询。");
     // Not a catch-all: an unrelated question is not answered with it.
     expect((await chat("医保卡丢了怎么补办")).reply).not.toContain("游泳");
 
