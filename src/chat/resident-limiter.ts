@@ -27,11 +27,11 @@ export function createResidentLimiter(
   timer.unref();
   return {
     async check(ip, conversationId) {
-      const [addressOk, residentOk] = await Promise.all([
-        limiter.hit(`ip:${ip}`, perMinute * PER_ADDRESS_FACTOR),
-        conversationId ? limiter.hit(`c:${conversationId}`, perMinute) : true,
+      const ok = await limiter.hitAll([
+        { key: `ip:${ip}`, limit: perMinute * PER_ADDRESS_FACTOR },
+        ...(conversationId ? [{ key: `c:${conversationId}`, limit: perMinute }] : []),
       ]);
-      if (!addressOk || !residentOk) throw errors.rateLimited();
+      if (!ok) throw errors.rateLimited();
     },
     stop() {
       clearInterval(timer);

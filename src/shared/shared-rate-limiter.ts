@@ -8,9 +8,16 @@
 import type { Db } from "../db/prisma-client.ts";
 import { createRateLimiter } from "./rate-limiter.ts";
 
+export interface RateLimitHit {
+  key: string;
+  limit: number;
+}
+
 export interface AsyncRateLimiter {
   /** Counts one hit; false when the key is over its limit for this window. */
   hit(key: string, limit: number): Promise<boolean>;
+  /** Counts one hit on each key at once (one round trip); false when any is over its limit. */
+  hitAll(hits: readonly RateLimitHit[]): Promise<boolean>;
   /** Drops finished windows; called periodically. */
   sweep(): Promise<void>;
 }
@@ -19,6 +26,8 @@ export function createMemoryRateLimiter(windowMs: number, now?: () => number): A
   const limiter = createRateLimiter(windowMs, now);
   return {
     hit: async (key, limit) => limiter.hit(key, limit),
+    // Every key is counted, even after one is over (as separate hits would).
+    hitAll: async (hits) => hits.map((h) => limiter.hit(h.key, h.limit)).every(Boolean),
     sweep: async () => limiter.sweep(),
   };
 }
@@ -27,21 +36,35 @@ const NOW = `(now() AT TIME ZONE 'UTC')`;
 
 export function createPostgresRateLimiter(db: Db, windowMs: number): AsyncRateLimiter {
   const seconds = windowMs / 1000;
+  async function hitAll(hits: readonly RateLimitHit[]): Promise<boolean> {
+    if (hits.length === 0) return true;
+    // One statement for all keys: one commit (one WAL flush) per request, not one per key.
+    // Keys sorted so that concurrent statements lock the rows in the same order (no deadlock),
+    // and each once (an upsert may not touch a row twice): a repeated key keeps its lowest limit.
+    const byKey = new Map<string, number>();
+    for (const h of hits) byKey.set(h.key, Math.min(h.limit, byKey.get(h.key) ?? h.limit));
+    const sorted = [...byKey]
+      .map(([key, limit]) => ({ key, limit }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const values = sorted.map((_, i) => `($${i + 2}, ${NOW}, 1)`).join(", ");
+    const rows = await db.$queryRawUnsafe<{ key: string; count: number }[]>(
+      `INSERT INTO "RateLimitBucket" ("key", "windowStart", "count") VALUES ${values}
+       ON CONFLICT ("key") DO UPDATE SET
+         "count" = CASE WHEN "RateLimitBucket"."windowStart" <= ${NOW} - make_interval(secs => $1::float8)
+                        THEN 1 ELSE "RateLimitBucket"."count" + 1 END,
+         "windowStart" = CASE WHEN "RateLimitBucket"."windowStart" <= ${NOW} - make_interval(secs => $1::float8)
+                        THEN ${NOW} ELSE "RateLimitBucket"."windowStart" END
+       RETURNING "key", "count"`,
+      seconds,
+      ...sorted.map((h) => h.key),
+    );
+    const counts = new Map(rows.map((r) => [r.key, Number(r.count)]));
+    return sorted.every((h) => (counts.get(h.key) ?? 1) <= h.limit);
+  }
+
   return {
-    async hit(key, limit) {
-      const rows = await db.$queryRawUnsafe<{ count: number }[]>(
-        `INSERT INTO "RateLimitBucket" ("key", "windowStart", "count") VALUES ($1, ${NOW}, 1)
-         ON CONFLICT ("key") DO UPDATE SET
-           "count" = CASE WHEN "RateLimitBucket"."windowStart" <= ${NOW} - make_interval(secs => $2::float8)
-                          THEN 1 ELSE "RateLimitBucket"."count" + 1 END,
-           "windowStart" = CASE WHEN "RateLimitBucket"."windowStart" <= ${NOW} - make_interval(secs => $2::float8)
-                          THEN ${NOW} ELSE "RateLimitBucket"."windowStart" END
-         RETURNING "count"`,
-        key,
-        seconds,
-      );
-      return Number(rows[0]?.count ?? 1) <= limit;
-    },
+    hit: (key, limit) => hitAll([{ key, limit }]),
+    hitAll,
     async sweep() {
       await db.$executeRawUnsafe(
         `DELETE FROM "RateLimitBucket" WHERE "windowStart" <= ${NOW} - make_interval(secs => $1::float8)`,

@@ -109,4 +109,31 @@ describe.skipIf(!onPostgres)("two instances on one PostgreSQL database", () => {
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? la : lb).hit(key, 5)));
     expect(results.filter(Boolean).length).toBe(5);
   });
+
+  it("rate limits: one request's address and resident keys count in one statement, refused when either is over", async () => {
+    const la = createPostgresRateLimiter(a.db, 60_000);
+    const lb = createPostgresRateLimiter(b.db, 60_000);
+    const ip = `ip:test-${Date.now()}`;
+    const resident = `c:test-${Date.now()}`;
+    const hits = [
+      { key: ip, limit: 10 },
+      { key: resident, limit: 3 },
+    ];
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? la : lb).hitAll(hits)));
+    expect(results.filter(Boolean).length).toBe(3);
+    const rows = await a.db.rateLimitBucket.findMany({
+      where: { key: { in: [ip, resident] } },
+      orderBy: { key: "asc" },
+    });
+    expect(rows.map((r) => [r.key, r.count])).toEqual([
+      [resident, 6],
+      [ip, 6],
+    ]);
+    expect(
+      await la.hitAll([
+        { key: `c:other-${Date.now()}`, limit: 5 },
+        { key: ip, limit: 6 },
+      ]),
+    ).toBe(false);
+  });
 });
