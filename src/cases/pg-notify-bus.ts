@@ -209,8 +209,9 @@ export function createPgNotifyEventBus(opts: {
       await c?.end().catch(() => {});
     },
     publish(notice) {
-      // pg_notify: the payload as a bound parameter. Never blocks the caller.
-      db.$queryRawUnsafe("SELECT pg_notify($1, $2)", channel, String(notice.seq)).catch((err: unknown) =>
+      // pg_notify: the payload as a bound parameter. Never blocks the caller. Executed, not
+      // queried: pg_notify returns void, which Prisma cannot deserialize as a result column.
+      db.$executeRawUnsafe("SELECT pg_notify($1, $2)", channel, String(notice.seq)).catch((err: unknown) =>
         logger.error({ err, seq: notice.seq }, "case event NOTIFY failed"),
       );
     },
