@@ -80,6 +80,11 @@ export interface CaseService {
     after: number,
     limit?: number,
   ): Promise<{ events: CaseEventFrame[]; more: boolean; next: number }>;
+  /**
+   * Where a resume from `after` must start: the seq before the first event created
+   * up to RESUME_OVERLAP_MS before event `after` (at most `after`).
+   */
+  resumeCursor(after: number): Promise<number>;
   /** One event as a console frame, with the queues whose staff may see it; null when it is not pushed. */
   frameFor(seq: number): Promise<{ frame: CaseEventFrame; queues: string[] } | null>;
 }
@@ -91,6 +96,14 @@ export const OPEN_LIST_LIMIT = 1000;
 /** Transcript messages shown at most (the most recent). */
 export const TRANSCRIPT_LIMIT = 500;
 export const EVENTS_PAGE_LIMIT = 500;
+/**
+ * An event's seq is taken when its row is inserted, its visibility comes at
+ * commit: a transaction that numbered an event earlier may commit after a later
+ * one. Resumes look this far back in time (far above any transaction here) and
+ * at most RESUME_SCAN seqs back; the console drops what it already has by seq.
+ */
+export const RESUME_OVERLAP_MS = 60_000;
+const RESUME_SCAN = 10_000;
 /** A 强制报告 may be dated this far in the future (clock skew between devices), no more. */
 const REPORTED_AT_SKEW_MS = 5 * 60_000;
 
@@ -540,6 +553,21 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     return frames;
   }
 
+  async function resumeCursor(after: number): Promise<number> {
+    if (after <= 0) return 0;
+    const anchor = await db.caseEvent.findUnique({ where: { id: after }, select: { createdAt: true } });
+    if (!anchor) return after;
+    const first = await db.caseEvent.findFirst({
+      where: {
+        id: { gt: Math.max(0, after - RESUME_SCAN), lte: after },
+        createdAt: { gte: new Date(anchor.createdAt.getTime() - RESUME_OVERLAP_MS) },
+      },
+      orderBy: { id: "asc" },
+      select: { id: true },
+    });
+    return first ? first.id - 1 : after;
+  }
+
   async function eventsAfter(
     staff: CaseActor,
     after: number,
@@ -589,6 +617,7 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     recordMandatoryReport,
     close,
     eventsAfter,
+    resumeCursor,
     frameFor,
   };
 }

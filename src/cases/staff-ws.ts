@@ -42,8 +42,6 @@ interface Client {
   held: CaseEventFrame[] | null;
   /** Sequence numbers the last resume sent, so a frame is never sent twice. */
   replayed: Set<number>;
-  /** The console said it has everything up to here. */
-  resumedAfter: number;
 }
 
 /** scheme://host[:port] of the request itself; honours trustProxy (X-Forwarded-Proto/Host). */
@@ -73,7 +71,8 @@ export async function staffWsRoutes(app: FastifyInstance, opts: StaffWsOptions):
       client.held.push(frame);
       return;
     }
-    if (frame.seq <= client.resumedAfter && client.resumedAfter > 0) return;
+    // Not "seq <= after": on PostgreSQL a lower seq can commit after a higher one, and
+    // then it arrives live after the resume; the console dedupes by seq.
     if (client.replayed.has(frame.seq)) return;
     send(client, frame);
   }
@@ -121,9 +120,10 @@ export async function staffWsRoutes(app: FastifyInstance, opts: StaffWsOptions):
   async function resume(client: Client, after: number): Promise<void> {
     client.held = [];
     client.replayed = new Set();
-    client.resumedAfter = after;
     try {
-      let cursor = after;
+      // Sequence numbers are taken at insert, not at commit: replay from a little before
+      // `after` so an event numbered earlier but committed later is not skipped.
+      let cursor = await opts.cases.resumeCursor(after);
       for (;;) {
         const page = await opts.cases.eventsAfter(client.staff, cursor);
         for (const frame of page.events) {
@@ -156,7 +156,6 @@ export async function staffWsRoutes(app: FastifyInstance, opts: StaffWsOptions):
       token: request.cookies[STAFF_COOKIE],
       held: null,
       replayed: new Set(),
-      resumedAfter: 0,
     };
     clients.add(client);
     // Frames are handled one at a time, so a resume finishes before the next frame is read.

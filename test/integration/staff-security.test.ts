@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   asStaff,
   buildCasesTestApp,
@@ -10,6 +10,7 @@ import {
   type StaffLogin,
 } from "../helpers/staff-helpers.ts";
 
+const onPostgres = inject("pgAdminUrl") !== "";
 const IMMEDIATE_DV = "我老公正在打我，他拿着刀，快来人";
 const URGENT_CHILD = "邻居家的小孩天天被他爸打，身上都是伤";
 
@@ -160,12 +161,16 @@ describe("live case events reach every connected member who may see the case's q
 
     const s2 = await openStaffSocket(base, dv);
     s2.ws.send(JSON.stringify({ type: "resume", after: createdA.seq }));
-    const missed: Frame[] = [];
+    const replayed: Frame[] = [];
     for (;;) {
       const f = await s2.next();
       if (f.type === "resumed") break;
-      if (f.type === "case_event") missed.push(f);
+      if (f.type === "case_event") replayed.push(f);
     }
+    // The replay starts a little before `after` (events numbered earlier may commit later);
+    // the console drops by seq what it already has.
+    expect(replayed.some((f) => f.seq === createdA.seq)).toBe(true);
+    const missed = replayed.filter((f) => (f.seq as number) > (createdA.seq as number));
     const mine = missed.map((f) => [(f.event as { caseId: string }).caseId, (f.event as { type: string }).type]);
     expect(mine).toEqual([
       [b.escalation.caseId, "created"],
@@ -181,6 +186,74 @@ describe("live case events reach every connected member who may see the case's q
     s2.close();
   });
 });
+
+describe.skipIf(!onPostgres)(
+  "PostgreSQL: an event numbered earlier but committed later still reaches the console",
+  () => {
+    /** A case event inserted in a transaction that stays open until `commit()` (a slow instance). */
+    async function slowEvent(caseId: string) {
+      let commit!: () => void;
+      const gate = new Promise<void>((r) => {
+        commit = r;
+      });
+      let seq!: (n: number) => void;
+      const numbered = new Promise<number>((r) => {
+        seq = r;
+      });
+      const done = t.db.$transaction(
+        async (tx) => {
+          const e = await tx.caseEvent.create({
+            data: { caseId, type: "noted", data: JSON.stringify({ text: "慢事务" }) },
+          });
+          seq(e.id);
+          await gate;
+        },
+        { timeout: 20_000 },
+      );
+      return { seq: await numbered, commit: async () => (commit(), await done) };
+    }
+
+    it("a resume after a higher seq replays the late one", async () => {
+      const a = await report(IMMEDIATE_DV);
+      const late = await slowEvent(a.escalation.caseId);
+      const s1 = await openStaffSocket(base, dv);
+      await s1.next((f) => f.type === "hello");
+      const b = await report(IMMEDIATE_DV);
+      const createdB = await s1.next(caseEventOf(b.escalation.caseId, "created"));
+      expect(createdB.seq as number).toBeGreaterThan(late.seq);
+      s1.close();
+      await late.commit();
+
+      const s2 = await openStaffSocket(base, dv);
+      s2.ws.send(JSON.stringify({ type: "resume", after: createdB.seq }));
+      const seqs: number[] = [];
+      for (;;) {
+        const f = await s2.next();
+        if (f.type === "resumed") break;
+        if (f.type === "case_event") seqs.push(f.seq as number);
+      }
+      expect(seqs).toContain(late.seq);
+      s2.close();
+    });
+
+    it("a live console that resumed after a higher seq still gets the late one when it commits", async () => {
+      const a = await report(IMMEDIATE_DV);
+      const late = await slowEvent(a.escalation.caseId);
+      const b = await report(IMMEDIATE_DV);
+      const s = await openStaffSocket(base, dv);
+      await s.next((f) => f.type === "hello");
+      const last = await t.db.caseEvent.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
+      s.ws.send(JSON.stringify({ type: "resume", after: last?.id }));
+      await s.next((f) => f.type === "resumed");
+      expect(s.frames.some(caseEventOf(b.escalation.caseId, "created"))).toBe(true);
+      await late.commit();
+      // No NOTIFY was sent for it (the slow instance "died"): the bus's sweep finds it.
+      const f = await s.next((x) => x.type === "case_event" && x.seq === late.seq, 15_000);
+      expect((f.event as { type: string }).type).toBe("noted");
+      s.close();
+    });
+  },
+);
 
 describe("a session's sockets close when the session closes", () => {
   it("logout closes the console's socket with 4401", async () => {
