@@ -7,11 +7,15 @@
  *   → resolve each cue's category from its victim/actor → score per category
  *   → boosters → pick the category (score ≥ threshold, or a first-person disclosure
  *   ≥ concern_threshold with nothing softening the message: passed on at concern)
- *   → severity (raise/cap) → follow-up handling.
+ *   → severity (raise/cap)
+ *   → stage 2, the broad net (net.yaml) and stage 3, the learned classifier (classifier.yaml),
+ *     both only when stage 1 found nothing and nothing softens the message
+ *   → follow-up handling.
  *
  * Every rule that fires is reported in `signals` by its id.
  */
-import { applyAliases, firedAliases, foldForTriage } from "./normalize-fns.ts";
+import { modelVerdict } from "./classifier-fns.ts";
+import { applyAliases, firedAliases, foldForTriage, normalizeForTriage } from "./normalize-fns.ts";
 import {
   type ActorKind,
   type CompiledCue,
@@ -644,6 +648,36 @@ export function triageText(
     }
   }
 
+  // ── stage 3: the learned classifier ────────────────────────────────────
+  // Off when stage 1 put the victim outside these queues. A softened message (a law question,
+  // 哈哈, 想问问) or one whose harm word stage 1 saw denied (他从来不打我) needs a higher
+  // probability rather than being skipped: the corpus teaches the model that a disclosure hidden
+  // in a question is still a report, which stage 1 cannot tell.
+  // The model reads the masked text (modelInput): the masks' everyday 打扫, 打牌, 笑死了 are
+  // blanked for it as for the cues, so it need not relearn them from a corpus.
+  // With no harm word at all (harmEvidence) the model must be surer still.
+  if (category === null && lex.classifier && !signals.has("ctx.out_of_scope")) {
+    const verdict = modelVerdict(lex.classifier.model, masked);
+    const cautious = softened || signals.has("neg.negated");
+    let bar = cautious ? lex.classifier.softenedThreshold : lex.classifier.threshold;
+    if (lex.net && !harmEvidence(lex.net, norm, masked)) bar = Math.max(bar, lex.classifier.bareThreshold);
+    if (verdict.pUrgent >= bar) {
+      category = verdict.category;
+      severity = netSeverity(lex, category, masked, signals);
+      if (lex.net && anyMatch(lex.net.immediate, masked)) {
+        severity = "immediate";
+        signals.add("net.immediate");
+      }
+      if (verdict.pImmediate >= lex.classifier.immediateThreshold) {
+        severity = "immediate";
+        signals.add("model.immediate");
+      }
+      needsMedical = lex.medical.some((m) => matchesOf(m.re, masked).length > 0);
+      signals.add(`model.${category}`);
+      signals.add(`model.p=${verdict.pUrgent.toFixed(2)}`);
+    }
+  }
+
   // ── follow-up to an open case ──────────────────────────────────────────
   let followUp = false;
   const open = context?.openCase;
@@ -775,6 +809,23 @@ export function broadNet(
   return { category, signals: [`net.${best.family.id}`, who] };
 }
 
+/**
+ * Some harm in the message: a word of one of the net's harm families (no person word needed),
+ * outside the net's quiet contexts and blanked everyday words. A plain sentence about family life
+ * (他现在还在门外, 俺男人天天打牌) has none, however much it resembles a report in the model's eyes.
+ */
+function harmEvidence(net: CompiledNet, norm: string, masked: string): boolean {
+  if (anyMatch(net.quiet, norm)) return false;
+  const chars = masked.split("");
+  for (const re of net.blank) {
+    for (const hit of matchesOf(re, masked)) {
+      for (let i = hit.index; i < hit.index + hit[0].length; i++) chars[i] = MASK_CHAR;
+    }
+  }
+  const text = chars.join("");
+  return net.families.some((f) => anyMatch(f.patterns, text));
+}
+
 /** The net's severity: concern, raised by the severity cues and boosters of modifiers.yaml, capped by the past. */
 function netSeverity(
   lex: TriageLexicon,
@@ -807,6 +858,11 @@ function netSeverity(
     }
   }
   return sev;
+}
+
+/** The text the stage-3 model reads (and is trained on): normalised, then masked. */
+export function modelInput(lex: Pick<TriageLexicon, "aliases" | "masks">, text: string): string {
+  return applyMasks(normalizeForTriage(text, lex.aliases), lex.masks).masked;
 }
 
 /** Builds the triage function over a compiled lexicon. The returned function is pure. */

@@ -7,15 +7,24 @@
  *
  * `parseTriageLexicon(files)` is the pure part (file name → YAML text);
  * `loadTriageLexicon(dir?)` reads the directory.
+ *
+ * With classifier.yaml present, the stage-3 model is trained here from the corpus in
+ * `training/*.jsonl` (file keys `training/<name>.jsonl`). Training at load time keeps
+ * the model and the reviewed corpus from ever disagreeing (no generated file to forget
+ * to rebuild); it is deterministic and takes a fraction of a second.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { trainTriageModel } from "./classifier-fns.ts";
+import { modelInput } from "./triage-fns.ts";
+import { parseTriageEvalJsonl, type TriageEvalItem } from "./triage-metrics-fns.ts";
 import {
   type CompiledAlias,
   type CompiledBooster,
+  type CompiledClassifier,
   type CompiledCue,
   type CompiledFollowUp,
   type CompiledMask,
@@ -208,6 +217,22 @@ const netFile = z.strictObject({
     immediate: z.array(pattern).default([]),
   }),
 });
+
+const classifierFile = z.strictObject({
+  classifier: z.strictObject({
+    threshold: z.number().gt(0).lt(1),
+    softened_threshold: z.number().gt(0).lt(1),
+    bare_threshold: z.number().gt(0).lt(1),
+    immediate_threshold: z.number().gt(0).lt(1),
+    max_n: z.number().int().min(1).max(5),
+    epochs: z.number().int().min(1).max(200),
+    learning_rate: z.number().positive().max(10),
+    l2: z.number().min(0).max(1),
+    seed: z.number().int().min(0),
+  }),
+});
+
+const TRAINING_FILE = /^training\/[^/]+\.jsonl$/;
 
 const queueSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/),
@@ -519,8 +544,31 @@ export function parseTriageLexicon(files: Record<string, string>): TriageLexicon
     };
   }
 
+  let classifier: CompiledClassifier | null = null;
+  if (files["classifier.yaml"] !== undefined) {
+    const raw = parseFile("classifier.yaml", text("classifier.yaml"), classifierFile).classifier;
+    const items = parseTrainingFiles(files);
+    const options = {
+      maxN: raw.max_n,
+      epochs: raw.epochs,
+      learningRate: raw.learning_rate,
+      l2: raw.l2,
+      seed: raw.seed,
+    };
+    const model = trainTriageModel(items, (t) => modelInput({ aliases, masks }, t), options);
+    classifier = {
+      model,
+      threshold: raw.threshold,
+      softenedThreshold: raw.softened_threshold,
+      bareThreshold: raw.bare_threshold,
+      immediateThreshold: raw.immediate_threshold,
+      options,
+    };
+  }
+
   return {
     net,
+    classifier,
     settings: {
       threshold: engine.settings.threshold,
       boosterMinCue: engine.settings.booster_min_cue,
@@ -548,13 +596,42 @@ export function parseTriageLexicon(files: Record<string, string>): TriageLexicon
   };
 }
 
-/** Reads every `*.yaml` in the directory (default: knowledge/triage/) and compiles it. */
+/** The corpus (`training/*.jsonl`, in file-name order); a bad line throws naming file and line. */
+export function parseTrainingFiles(files: Record<string, string>): TriageEvalItem[] {
+  const names = Object.keys(files)
+    .filter((f) => TRAINING_FILE.test(f))
+    .sort();
+  if (names.length === 0) throw new TriageLexiconError("training/*.jsonl", "", "classifier.yaml needs a corpus");
+  return names.flatMap((name) => {
+    try {
+      return parseTriageEvalJsonl(files[name] ?? "");
+    } catch (err) {
+      throw new TriageLexiconError(name, "", (err as Error).message);
+    }
+  });
+}
+
+/**
+ * Reads every `*.yaml` in the directory (default: knowledge/triage/) and the corpus in its
+ * `training/` folder, and compiles them.
+ */
 export function loadTriageLexicon(dir: string | URL = DEFAULT_TRIAGE_DIR): TriageLexicon {
+  return parseTriageLexicon(readTriageFiles(dir));
+}
+
+/** File name → text of a lexicon directory: `*.yaml`, and `training/*.jsonl` when the folder exists. */
+export function readTriageFiles(dir: string | URL = DEFAULT_TRIAGE_DIR): Record<string, string> {
   const path = typeof dir === "string" ? dir : fileURLToPath(dir);
   const files: Record<string, string> = {};
   for (const name of readdirSync(path)) {
     if (!/\.ya?ml$/.test(name)) continue;
     files[name] = readFileSync(join(path, name), "utf8");
   }
-  return parseTriageLexicon(files);
+  const training = join(path, "training");
+  if (existsSync(training)) {
+    for (const name of readdirSync(training)) {
+      if (name.endsWith(".jsonl")) files[`training/${name}`] = readFileSync(join(training, name), "utf8");
+    }
+  }
+  return files;
 }

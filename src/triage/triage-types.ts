@@ -4,6 +4,7 @@
  * validated and compiled by `triage-lexicon.ts`; the engine (`triage-fns.ts`)
  * is pure.
  */
+import type { TrainOptions, TriageModel } from "./classifier-fns.ts";
 
 export const TRIAGE_CATEGORIES = [
   "domestic_violence",
@@ -241,6 +242,23 @@ export interface TriageLexicon {
   queues: Record<TriageCategory, QueueInfo>;
   /** Stage 2, the broad net (net.yaml); null when the directory has no net.yaml. */
   net: CompiledNet | null;
+  /** Stage 3, the learned classifier (classifier.yaml + training/*.jsonl); null without classifier.yaml. */
+  classifier: CompiledClassifier | null;
+}
+
+/** Stage 3: a model trained on the corpus when the lexicon is loaded. */
+export interface CompiledClassifier {
+  model: TriageModel;
+  /** P(urgent) at or above which a message the rules let pass goes to staff. */
+  threshold: number;
+  /** The same for a message a negative context or an idiom/game mask softens, or with a denied cue. */
+  softenedThreshold: number;
+  /** The same (at least) for a message with no word of the net's harm families. */
+  bareThreshold: number;
+  /** P(immediate) at or above which a message stage 3 passes on is immediate. */
+  immediateThreshold: number;
+  /** How the model was trained (cross-validation retrains with the same settings). */
+  options: TrainOptions;
 }
 
 /** One harm family of the broad net: characters/short words of one kind of harm. */
