@@ -122,17 +122,18 @@ describe("stage 3 in the engine", () => {
     expect(lex.classifier).not.toBeNull();
     expect(lex.classifier?.threshold).toBeGreaterThan(0);
   });
-  it.each([
-    { text: "他又对我上手了 这回脸都花了", category: "domestic_violence" },
-  ])("catches a fresh phrasing the rules miss: $text", ({ text, category }) => {
-    expect(rulesOnly(text).urgent).toBe(false);
-    const v = triage(text);
-    expect(v.urgent).toBe(true);
-    expect(v.category).toBe(category);
-    expect(v.signals).toContain(`model.${category}`);
-    expect(v.signals.some((s) => /^model\.p=0\.\d\d$|^model\.p=1\.00$/.test(s))).toBe(true);
-    expect(v.severity).not.toBeNull();
-  });
+  it.each([{ text: "他又对我上手了 这回脸都花了", category: "domestic_violence" }])(
+    "catches a fresh phrasing the rules miss: $text",
+    ({ text, category }) => {
+      expect(rulesOnly(text).urgent).toBe(false);
+      const v = triage(text);
+      expect(v.urgent).toBe(true);
+      expect(v.category).toBe(category);
+      expect(v.signals).toContain(`model.${category}`);
+      expect(v.signals.some((s) => /^model\.p=0\.\d\d$|^model\.p=1\.00$/.test(s))).toBe(true);
+      expect(v.severity).not.toBeNull();
+    },
+  );
   it.each([
     "笑死了 俺娃把鞋穿反了",
     "打完疫苗能洗澡不",
