@@ -210,7 +210,13 @@ describe.skipIf(!onPostgres)(
         },
         { timeout: 20_000 },
       );
-      return { seq: await numbered, commit: async () => (commit(), await done) };
+      return {
+        seq: await numbered,
+        commit: async () => {
+          commit();
+          await done;
+        },
+      };
     }
 
     it("a resume after a higher seq replays the late one", async () => {
