@@ -32,13 +32,21 @@ export function firstMessageConversationId(req: Pick<ChatRequest, "clientMessage
 }
 
 /**
- * A unique-constraint violation, from the model API (P2002) or from raw SQL
- * (P2010 carrying the driver adapter's error kind), on SQLite and PostgreSQL.
+ * A unique-constraint violation, on SQLite and PostgreSQL: from the model API
+ * (P2002), from the client's raw SQL (P2010 carrying the adapter's error), or
+ * from the adapter itself (a DriverAdapterError, src/db/raw-sql.ts).
  */
 export function isUniqueViolation(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
-  const e = err as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
-  return e.code === "P2002" || e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation";
+  const e = err as {
+    code?: unknown;
+    name?: unknown;
+    cause?: { kind?: unknown };
+    meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+  };
+  if (e.code === "P2002") return true;
+  if (e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation") return true;
+  return e.name === "DriverAdapterError" && e.cause?.kind === "UniqueConstraintViolation";
 }
 
 type ResidentMessage = SentMessageRow;

@@ -1,32 +1,26 @@
 /**
- * The chat hot path's queries, in SQL.
+ * The chat hot path's statements, in SQL on the client's adapter connection
+ * (src/db/raw-sql.ts explains why: the Prisma client's per-query compile
+ * cost more than the statements themselves). Everything else — cases, staff,
+ * admin — keeps the model API.
  *
- * Why not the Prisma model API here: with driver adapters, Prisma compiles
- * every model query in its WebAssembly query compiler at call time. Profiling
- * the chat route (npm run bench) showed that compile-and-map work costing
- * about 1 ms of CPU per query — most of a Q&A message's time, more than the
- * triage and the search together — while the same lookup through `$queryRaw`
- * costs about 0.2 ms. Every message runs these few statements, so they are
- * written once here; everything else (cases, staff, admin) keeps the model API.
- *
- * A question and its answer are written without Prisma's batch transaction,
- * whose bookkeeping cost more than the statements themselves (measured: 3 ms
- * against 0.6 ms): on PostgreSQL as ONE statement (data-modifying CTEs, one
- * commit, one WAL flush); on SQLite as a few autocommit statements in an order
- * whose every crash point is harmless — the conversation first (an empty
- * conversation is purged after 30 days), then the resident's message and the
- * reply in one multi-row INSERT (atomic: a retry never finds one without the
- * other), then the knowledge-gap row (analytics; losing it loses nothing a
- * resident sent). Reports never take this path without their case committed
- * first, in a real transaction (chat-service.ts).
+ * A question and its answer are written without a transaction: on
+ * PostgreSQL as ONE statement (data-modifying CTEs, one commit, one WAL
+ * flush); on SQLite as a few autocommit statements in an order whose every
+ * crash point is harmless — the conversation first (an empty conversation is
+ * purged after 30 days), then the resident's message and the reply in one
+ * multi-row INSERT (atomic: a retry never finds one without the other), then
+ * the knowledge-gap row (analytics; losing it loses nothing a resident sent).
+ * Reports never take this path without their case committed first, in a real
+ * transaction (chat-service.ts).
  *
  * The SQL is portable between SQLite and PostgreSQL: quoted identifiers,
- * parameters bound by Prisma's tagged templates (never interpolated), and Date
- * parameters, which both adapters store exactly as the model API does (the
- * suite runs on both databases and reads these rows back through the model API).
+ * parameters bound (never interpolated), Date parameters stored by the
+ * adapters exactly as the model API stores them (the suite runs on both
+ * databases and reads these rows back through the model API).
  */
 import type { CaseStatus } from "../cases/case-types.ts";
-import { type Db, providerOf } from "../db/prisma-client.ts";
+import { type Db, providerOf, rawSqlOf } from "../db/prisma-client.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { CaseCategory, Severity } from "./chat-types.ts";
 
@@ -106,9 +100,11 @@ export interface ChatStore {
   commitExchange(exchange: Exchange): Promise<void>;
 }
 
-/** Both adapters return DATETIME/timestamp columns as Date; a string is parsed defensively. */
+/** The adapters return DATETIME/timestamp columns as ISO text (SQLite as stored, PostgreSQL without a zone: UTC). */
 function toDate(value: unknown): Date {
-  return value instanceof Date ? value : new Date(String(value));
+  if (value instanceof Date) return value;
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
 }
 
 type ConversationJoinRow = ConversationRow & {
@@ -122,6 +118,7 @@ type ConversationJoinRow = ConversationRow & {
 
 export function createChatStore(db: Db): ChatStore {
   const postgres = providerOf(db) === "postgresql";
+  const sql = rawSqlOf(db);
   const messageRow = (m: NewMessage) =>
     Prisma.sql`(${m.id}, ${m.conversationId}, ${m.role}, ${m.text}, ${m.kind ?? null}, ${m.clientMessageId ?? null}, ${m.inReplyTo ?? null}, ${m.payload ?? null}, ${m.createdAt}, ${m.purgeAfter})`;
   const messageColumns = Prisma.raw(
@@ -155,13 +152,13 @@ export function createChatStore(db: Db): ChatStore {
 
   return {
     async conversation(id) {
-      const rows = await db.$queryRaw<ConversationJoinRow[]>`
+      const rows = await sql.query<ConversationJoinRow>(Prisma.sql`
         SELECT c."id", c."channel", c."area",
                k."id" AS "caseId", k."category", k."severity", k."queue", k."status", k."closedAt"
         FROM "Conversation" c
         LEFT JOIN "Case" k ON k."id" = (
           SELECT "id" FROM "Case" WHERE "conversationId" = c."id" ORDER BY "createdAt" DESC LIMIT 1)
-        WHERE c."id" = ${id}`;
+        WHERE c."id" = ${id}`);
       const row = rows[0];
       if (!row) return null;
       const latestCase =
@@ -182,25 +179,25 @@ export function createChatStore(db: Db): ChatStore {
       type Row = { id: string; conversationId: string; createdAt: unknown; purgeAfter: unknown };
       const rows =
         conversationIds === null
-          ? await db.$queryRaw<Row[]>`
+          ? await sql.query<Row>(Prisma.sql`
               SELECT "id", "conversationId", "createdAt", "purgeAfter" FROM "Message"
               WHERE "clientMessageId" = ${clientMessageId} AND "role" = 'resident'
-              ORDER BY "createdAt" ASC LIMIT 1`
-          : await db.$queryRaw<Row[]>`
+              ORDER BY "createdAt" ASC LIMIT 1`)
+          : await sql.query<Row>(Prisma.sql`
               SELECT "id", "conversationId", "createdAt", "purgeAfter" FROM "Message"
               WHERE "clientMessageId" = ${clientMessageId} AND "role" = 'resident'
                 AND "conversationId" IN (${Prisma.join(conversationIds)})
-              ORDER BY "createdAt" ASC LIMIT 1`;
+              ORDER BY "createdAt" ASC LIMIT 1`);
       const row = rows[0];
       return row ? { ...row, createdAt: toDate(row.createdAt), purgeAfter: toDate(row.purgeAfter) } : null;
     },
 
     async botReply(conversationId, residentMessageId) {
       // conversationId first: the (conversationId, createdAt) index narrows the scan to one conversation.
-      const rows = await db.$queryRaw<{ id: string; payload: string | null }[]>`
+      const rows = await sql.query<{ id: string; payload: string | null }>(Prisma.sql`
         SELECT "id", "payload" FROM "Message"
         WHERE "conversationId" = ${conversationId} AND "inReplyTo" = ${residentMessageId} AND "role" = 'bot'
-        LIMIT 1`;
+        LIMIT 1`);
       return rows[0] ?? null;
     },
 
@@ -209,12 +206,12 @@ export function createChatStore(db: Db): ChatStore {
       if (postgres) {
         // One statement: each but the last becomes a data-modifying CTE. PostgreSQL checks the
         // foreign keys at the end of the statement, so a new conversation's messages may join it.
-        const ctes = statements.slice(0, -1).map((sql, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (${sql})`);
+        const ctes = statements.slice(0, -1).map((s, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (${s})`);
         const last = statements[statements.length - 1] as Prisma.Sql;
-        await db.$executeRaw`WITH ${Prisma.join(ctes)} ${last}`;
+        await sql.execute(Prisma.sql`WITH ${Prisma.join(ctes)} ${last}`);
         return;
       }
-      for (const sql of statements) await db.$executeRaw(sql);
+      for (const statement of statements) await sql.execute(statement);
     },
   };
 }

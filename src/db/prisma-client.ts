@@ -8,6 +8,10 @@ import {
 } from "../config/database-url.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { PrismaClient as PgPrismaClient } from "../generated/prisma-pg/client.ts";
+import { type AdapterConnection, createRawSql, type RawSql } from "./raw-sql.ts";
+
+/** The adapter connection type, as the adapters' connect() declares it. */
+type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
 
 /**
  * The database client. Both generated clients (SQLite: src/generated/prisma,
@@ -17,6 +21,46 @@ import { PrismaClient as PgPrismaClient } from "../generated/prisma-pg/client.ts
 export type Db = PrismaClient;
 
 const providers = new WeakMap<object, DatabaseProvider>();
+const rawSqls = new WeakMap<object, RawSql>();
+
+/**
+ * The adapter factories, handing the client and the hot path's raw SQL
+ * (raw-sql.ts) one and the same connection. A connection the client disposed
+ * (on $disconnect) is replaced on the next connect.
+ */
+class SharedSqliteAdapter extends PrismaBetterSQLite3 {
+  #connection: Promise<SqlDriverAdapter> | null = null;
+  override connect(): Promise<SqlDriverAdapter> {
+    this.#connection ??= super.connect().then((adapter) => forgetOnDispose(adapter, () => (this.#connection = null)));
+    return this.#connection;
+  }
+}
+
+type PgAdapter = Awaited<ReturnType<PrismaPg["connect"]>>;
+
+class SharedPgAdapter extends PrismaPg {
+  #connection: Promise<PgAdapter> | null = null;
+  override connect(): Promise<PgAdapter> {
+    this.#connection ??= super.connect().then((adapter) => forgetOnDispose(adapter, () => (this.#connection = null)));
+    return this.#connection;
+  }
+}
+
+function forgetOnDispose<A extends { dispose(): Promise<void> }>(adapter: A, forget: () => void): A {
+  const dispose = adapter.dispose.bind(adapter);
+  adapter.dispose = async () => {
+    forget();
+    await dispose();
+  };
+  return adapter;
+}
+
+/** Statements on the client's own adapter connection, bypassing the client's per-query compile (raw-sql.ts). */
+export function rawSqlOf(db: Db): RawSql {
+  const raw = rawSqls.get(db);
+  if (!raw) throw new Error("rawSqlOf: not a client from createPrismaClient");
+  return raw;
+}
 
 /** Which database a client from createPrismaClient talks to (SQLite for any other client). */
 export function providerOf(db: Db): DatabaseProvider {
@@ -26,17 +70,26 @@ export function providerOf(db: Db): DatabaseProvider {
 /** One client per app instance (no module-level global), closed by the app on shutdown. */
 export function createPrismaClient(databaseUrl: string): Db {
   if (databaseProvider(databaseUrl) === "postgresql") {
-    const adapter = new PrismaPg({ connectionString: databaseUrl });
+    const adapter = new SharedPgAdapter({ connectionString: databaseUrl });
     // The one cast: the PostgreSQL client is generated from the same models as the SQLite
     // one (scripts/db-generate.ts changes only provider and output), so its model API is the
     // same; the classes differ only in provider-private type parameters.
     const client = new PgPrismaClient({ adapter }) as unknown as Db;
     providers.set(client, "postgresql");
+    rawSqls.set(
+      client,
+      createRawSql(() => adapter.connect() as Promise<AdapterConnection>),
+    );
     return client;
   }
   ensureSqliteDirectory(databaseUrl);
-  const adapter = new PrismaBetterSQLite3({ url: `file:${sqliteFilePath(databaseUrl)}` });
-  return new PrismaClient({ adapter });
+  const adapter = new SharedSqliteAdapter({ url: `file:${sqliteFilePath(databaseUrl)}` });
+  const client = new PrismaClient({ adapter });
+  rawSqls.set(
+    client,
+    createRawSql(() => adapter.connect() as Promise<AdapterConnection>),
+  );
+  return client;
 }
 
 /**
