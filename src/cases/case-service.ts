@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { CaseCategory, Channel, Severity } from "../chat/chat-types.ts";
 import type { ResidentDelivery } from "../chat/resident-delivery.ts";
+import { inChunks } from "../db/in-chunks.ts";
 import type { Db } from "../db/prisma-client.ts";
 import type { Case as CaseRow } from "../generated/prisma/client.ts";
 import { canSeeQueue } from "../staff/staff-access.ts";
@@ -145,22 +146,26 @@ export function createCaseService(deps: CaseServiceDeps): CaseService {
     return new Map(users.map((u) => [u.id, { id: u.id, displayName: u.displayName }]));
   }
 
-  /** Summaries of case rows, in the given order. Three queries whatever the number of cases. */
+  /** Summaries of case rows, in the given order. A few queries whatever the number of cases. */
   async function summarize(rows: CaseRow[]): Promise<CaseSummary[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
     const [names, clocks, latest] = await Promise.all([
       namesOf(rows.map((r) => r.claimedBy)),
-      db.caseEvent.groupBy({
-        by: ["caseId"],
-        where: { caseId: { in: ids }, type: { in: [...SLA_CLOCK_EVENTS] } },
-        _max: { createdAt: true },
-      }),
-      db.caseEvent.groupBy({
-        by: ["caseId"],
-        where: { caseId: { in: ids }, type: { notIn: ["viewed", "anonymised"] } },
-        _max: { id: true },
-      }),
+      inChunks(ids, (slice) =>
+        db.caseEvent.groupBy({
+          by: ["caseId"],
+          where: { caseId: { in: slice }, type: { in: [...SLA_CLOCK_EVENTS] } },
+          _max: { createdAt: true },
+        }),
+      ),
+      inChunks(ids, (slice) =>
+        db.caseEvent.groupBy({
+          by: ["caseId"],
+          where: { caseId: { in: slice }, type: { notIn: ["viewed", "anonymised"] } },
+          _max: { id: true },
+        }),
+      ),
     ]);
     const clockOf = new Map(clocks.map((g) => [g.caseId, g._max.createdAt]));
     const seqOf = new Map(latest.map((g) => [g.caseId, g._max.id]));

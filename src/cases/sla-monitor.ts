@@ -40,9 +40,10 @@ export function createSlaMonitor(deps: SlaMonitorDeps): SlaMonitor {
       select: { id: true, queue: true, severity: true, createdAt: true },
     });
     if (waiting.length === 0) return [];
-    const ids = waiting.map((c) => c.id);
+    // A join, not `caseId IN (…ids)`: with thousands of waiting cases the id list exceeded
+    // SQLite's bound-parameter limit and the pass failed (found under load, npm run load).
     const events = await db.caseEvent.findMany({
-      where: { caseId: { in: ids }, type: { in: [...SLA_CLOCK_EVENTS, "sla_breached"] } },
+      where: { case: { status: "new" }, type: { in: [...SLA_CLOCK_EVENTS, "sla_breached"] } },
       select: { caseId: true, type: true, data: true, createdAt: true },
       orderBy: { id: "asc" },
     });

@@ -78,6 +78,31 @@ describe("an unclaimed case past its deadline alerts the queue and every supervi
     for (const s of [dvSocket, childSocket, supSocket]) s.close();
   });
 
+  it("thousands of waiting cases: the pass still runs and alerts the one past its deadline", async () => {
+    const conv = await t.db.conversation.create({
+      data: { id: "sla-bulk-conversation", channel: "web", purgeAfter: plus(30 * 24 * 60 * MIN) },
+    });
+    await t.db.case.createMany({
+      data: Array.from({ length: 5000 }, (_, i) => ({
+        id: `sla-bulk-${i}`,
+        conversationId: conv.id,
+        category: "domestic_violence",
+        severity: "concern",
+        queue: "fulian-dv",
+        channel: "web",
+        signals: "[]",
+        createdAt: plus(60 * MIN),
+      })),
+    });
+    const { escalation } = await report(URGENT_DV);
+    expect(await t.app.slaMonitor.check(plus(76 * MIN))).toEqual([escalation.caseId]);
+    // The console's list of a long queue too (its summaries query events per case, in slices).
+    const list = await t.app.inject({ method: "GET", url: "/api/staff/cases?status=open", ...asStaff(sup) });
+    expect(list.statusCode).toBe(200);
+    expect((list.json() as { cases: unknown[] }).cases.length).toBeGreaterThan(999);
+    await t.db.case.updateMany({ where: { id: { startsWith: "sla-bulk-" } }, data: { status: "closed" } });
+  });
+
   it("a case claimed in time is never alerted", async () => {
     const { escalation } = await report(URGENT_DV);
     await t.app.inject({ method: "POST", url: `/api/staff/cases/${escalation.caseId}/claim`, ...asStaff(dv) });
