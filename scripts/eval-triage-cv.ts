@@ -144,7 +144,15 @@ for (const immediate of [0.3, 0.4, 0.5, 0.7, NEVER]) {
 }
 
 // ── the eval sets, with the model trained on the whole corpus ─────────────
-for (const file of ["eval/triage-dev.jsonl", "eval/triage-probe.jsonl", "eval/triage-blind-1.jsonl"]) {
+for (const file of [
+  "eval/triage-dev.jsonl",
+  "eval/triage-probe.jsonl",
+  "eval/triage-blind-1.jsonl",
+  "eval/triage-blind-2.jsonl",
+  "eval/triage-blind-3.jsonl",
+  "eval/triage-blind-4.jsonl",
+  "eval/triage-blind-5.jsonl",
+]) {
   const items = parseTriageEvalJsonl(readFileSync(file, "utf8"));
   out.push(`── ${file} (${items.length})`);
   out.push(line("rules only", computeTriageMetrics(runWith(lex, null, chosen, items))));
