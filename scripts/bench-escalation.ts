@@ -11,11 +11,14 @@
  * Options (env): BENCH_REPORTS (default 200), BENCH_CONCURRENCY (default 4),
  * BENCH_PORT (default 3998).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WebSocket } from "ws";
+import type { WebSocket } from "ws";
+import { urgentTexts } from "./lib/dev-sets.ts";
+import { type ServerProcess, startServer } from "./lib/server-process.ts";
+import { loginStaff, openStaffConsole } from "./lib/staff-console.ts";
+import { percentile } from "./lib/stats.ts";
 
 const reports = Number(process.env.BENCH_REPORTS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
@@ -25,86 +28,22 @@ const admin = { username: "benchadmin", password: "Bench-lantern-river-9274" };
 /** A report not seen on the socket this long after its POST counts as missed. */
 const MISS_AFTER_MS = 10_000;
 
-function urgentTexts(): string[] {
-  const rows = readFileSync("eval/triage-dev.jsonl", "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as { text: string; urgent: boolean });
-  const texts = rows.filter((r) => r.urgent).map((r) => r.text);
-  return texts.length > 0 ? texts : ["我老公正在打我，他拿着刀，快来人"];
-}
-
-async function waitForHealth(deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`${base}/healthz`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("server did not become healthy");
-}
-
-async function login(): Promise<string> {
-  const res = await fetch(`${base}/api/staff/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(admin),
-  });
-  if (!res.ok) throw new Error(`login failed: ${res.status}`);
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("fuer_staff="));
-  if (!cookie) throw new Error("login set no session cookie");
-  return cookie.split(";")[0] as string;
-}
-
-function openConsole(cookie: string, onCreated: (caseId: string, at: number) => void): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/staff`, { headers: { cookie, origin: base } });
-  ws.on("message", (data) => {
-    const at = performance.now();
-    const frame = JSON.parse(String(data)) as { type: string; event?: { type: string; caseId: string } };
-    if (frame.type === "case_event" && frame.event?.type === "created") onCreated(frame.event.caseId, at);
-  });
-  return new Promise((resolve, reject) => {
-    ws.once("message", () => resolve(ws)); // the hello frame: registered for pushes
-    ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
-    ws.once("error", reject);
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, i)] as number;
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "fuer-bench-esc-"));
-  let server: ChildProcess | undefined;
+  let server: ServerProcess | undefined;
   let ws: WebSocket | undefined;
   try {
-    server = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATABASE_URL: `file:${join(dir, "bench.db")}`,
-        LOG_LEVEL: "warn",
-        RATE_LIMIT_PER_MINUTE: "100000",
-        ADMIN_USERNAME: admin.username,
-        ADMIN_PASSWORD: admin.password,
-      },
-      stdio: ["ignore", "inherit", "inherit"],
+    server = await startServer({
+      port,
+      databaseUrl: `file:${join(dir, "bench.db")}`,
+      env: { ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password },
     });
-    await waitForHealth(60_000);
-    const cookie = await login();
+    const { cookie } = await loginStaff(base, admin);
 
     // caseId → when its event arrived; it may arrive before the POST's own response does.
     const seen = new Map<string, number>();
     const waiting = new Map<string, (at: number) => void>();
-    ws = await openConsole(cookie, (caseId, at) => {
+    ws = await openStaffConsole(base, cookie, (caseId, at) => {
       const resolve = waiting.get(caseId);
       if (resolve) resolve(at);
       else seen.set(caseId, at);
@@ -170,7 +109,7 @@ async function main(): Promise<void> {
     if (missed > 0) process.exitCode = 1;
   } finally {
     ws?.terminate();
-    server?.kill("SIGTERM");
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

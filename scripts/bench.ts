@@ -7,11 +7,12 @@
  * Options (env): BENCH_SECONDS (default 20), BENCH_CONNECTIONS (default 10),
  * BENCH_PORT (default 3999).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon, { type Result } from "autocannon";
+import { devQuestionTexts, urgentTexts } from "./lib/dev-sets.ts";
+import { type ServerProcess, startServer } from "./lib/server-process.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -19,26 +20,9 @@ const port = Number(process.env.BENCH_PORT ?? 3999);
 const base = `http://127.0.0.1:${port}`;
 
 function devQuestions(): string[] {
-  const qa = readFileSync("eval/qa-dev.jsonl", "utf8").trim().split("\n");
-  const triage = readFileSync("eval/triage-dev.jsonl", "utf8").trim().split("\n");
-  const texts = qa.map((l) => (JSON.parse(l) as { text: string }).text);
+  const texts = devQuestionTexts();
   // A realistic mix: mostly questions, a few reports (which commit cases).
-  const reports = triage.map((l) => JSON.parse(l) as { text: string; urgent: boolean }).filter((r) => r.urgent);
-  return [...texts, ...reports.slice(0, Math.max(1, Math.round(texts.length / 20))).map((r) => r.text)];
-}
-
-async function waitForHealth(deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`${base}/healthz`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("server did not become healthy");
+  return [...texts, ...urgentTexts().slice(0, Math.max(1, Math.round(texts.length / 20)))];
 }
 
 function run(opts: autocannon.Options): Promise<Result> {
@@ -53,20 +37,9 @@ function line(name: string, r: Result): string {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "fuer-bench-"));
-  let server: ChildProcess | undefined;
+  let server: ServerProcess | undefined;
   try {
-    server = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATABASE_URL: `file:${join(dir, "bench.db")}`,
-        LOG_LEVEL: "warn",
-        RATE_LIMIT_PER_MINUTE: "100000",
-      },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    await waitForHealth(60_000);
+    server = await startServer({ port, databaseUrl: `file:${join(dir, "bench.db")}` });
     const questions = devQuestions();
     let i = 0;
     const chatRequests = [
@@ -92,7 +65,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${out.join("\n")}\n`);
   } finally {
-    server?.kill("SIGTERM");
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
