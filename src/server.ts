@@ -1,8 +1,10 @@
 import { createKnowledgeStore, loadStaticKnowledge } from "./admin/knowledge-store.ts";
 import { buildApp } from "./app.ts";
 import { loadConfig } from "./config/config.ts";
+import { databaseProvider, sqliteFilePath } from "./config/database-url.ts";
 import { applyMigrations } from "./db/migrate.ts";
 import { createPrismaClient, prepareDatabase } from "./db/prisma-client.ts";
+import { startSqliteCheckpointer } from "./db/sqlite-checkpointer.ts";
 import { createLogger } from "./shared/logger.ts";
 import { loadCommonPasswords } from "./staff/common-passwords.ts";
 import { createStaffService } from "./staff/staff-service.ts";
@@ -14,6 +16,12 @@ async function main(): Promise<void> {
   await applyMigrations(config.DATABASE_URL);
   const db = createPrismaClient(config.DATABASE_URL);
   await prepareDatabase(db, config.DATABASE_URL);
+  const checkpointer =
+    databaseProvider(config.DATABASE_URL) === "sqlite"
+      ? await startSqliteCheckpointer(db, sqliteFilePath(config.DATABASE_URL), (err) =>
+          logger.error({ err }, "SQLite checkpointer"),
+        )
+      : undefined;
   // Live knowledge: the files plus administrators' edits and curated answers, rebuilt on each change.
   const knowledgeStore = await createKnowledgeStore({
     db,
@@ -33,6 +41,7 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, db, knowledge, knowledgeStore, logger });
   app.addHook("onClose", async () => {
     stopWatching();
+    await checkpointer?.stop();
     await db.$disconnect();
   });
   let wechat: { stop(): Promise<void> } | undefined;
