@@ -122,6 +122,45 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   ): Promise<Committed> {
     const messageId = randomUUID();
     const conversationId = conversation.id;
+    if (!latest || routing === "new_case") {
+      const category = verdict.category as CaseCategory;
+      const severity = verdict.severity ?? "urgent";
+      const queue = deps.queueFor(category);
+      const caseId = randomUUID();
+      const seq = await store.commitReport({
+        conversation: conversation.create,
+        message: {
+          id: messageId,
+          conversationId,
+          role: "resident",
+          text: req.text,
+          clientMessageId: req.clientMessageId ?? null,
+          createdAt: at,
+          purgeAfter,
+        },
+        kase: {
+          id: caseId,
+          conversationId,
+          category,
+          severity,
+          queue,
+          // The conversation's channel: that is where staff replies go.
+          channel: conversation.channel,
+          area,
+          signals: JSON.stringify(verdict.signals),
+          source,
+          createdAt: at,
+        },
+        eventData: JSON.stringify({ messageId, signals: verdict.signals, severity }),
+      });
+      return {
+        messageId,
+        escalation: { caseId, category, severity, queue },
+        status: "new",
+        notice: { seq, caseId, type: "created", queue },
+      };
+    }
+    // A follow-up to the conversation's case: attached, or the closed case reopened.
     return db.$transaction(async (tx): Promise<Committed> => {
       if (conversation.create) await tx.conversation.create({ data: conversation.create });
       await tx.message.create({
@@ -135,103 +174,68 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           purgeAfter,
         },
       });
-      if (latest && routing !== "new_case") {
-        const severity = raiseSeverity(latest.severity, verdict.severity);
-        const escalation = { caseId: latest.id, category: latest.category, severity, queue: latest.queue };
-        if (routing === "attach") {
-          // Only while still open: staff may have closed it a moment ago, and then it reopens below.
-          const attached = await tx.case.updateMany({
-            where: { id: latest.id, status: { in: ["new", "claimed"] } },
-            data: { severity },
+      const severity = raiseSeverity(latest.severity, verdict.severity);
+      const escalation = { caseId: latest.id, category: latest.category, severity, queue: latest.queue };
+      if (routing === "attach") {
+        // Only while still open: staff may have closed it a moment ago, and then it reopens below.
+        const attached = await tx.case.updateMany({
+          where: { id: latest.id, status: { in: ["new", "claimed"] } },
+          data: { severity },
+        });
+        if (attached.count === 1) {
+          const event = await tx.caseEvent.create({
+            data: {
+              caseId: latest.id,
+              type: "resident_message",
+              data: JSON.stringify({ messageId, signals: verdict.signals, severity }),
+              createdAt: at,
+            },
           });
-          if (attached.count === 1) {
-            const event = await tx.caseEvent.create({
-              data: {
-                caseId: latest.id,
-                type: "resident_message",
-                data: JSON.stringify({ messageId, signals: verdict.signals, severity }),
-                createdAt: at,
-              },
-            });
-            return {
-              messageId,
-              escalation,
-              status: latest.status,
-              notice: { seq: event.id, caseId: latest.id, type: "resident_message", queue: latest.queue },
-            };
-          }
+          return {
+            messageId,
+            escalation,
+            status: latest.status,
+            notice: { seq: event.id, caseId: latest.id, type: "resident_message", queue: latest.queue },
+          };
         }
-        const reopened = await tx.case.updateMany({
-          where: { id: latest.id, status: "closed" },
-          data: {
-            status: "new",
-            severity,
-            claimedBy: null,
-            claimedAt: null,
-            closedAt: null,
-            closedBy: null,
-            outcome: null,
-          },
-        });
-        const previous = await tx.caseEvent.findFirst({
-          where: { caseId: latest.id, type: "closed" },
-          orderBy: { id: "desc" },
-          select: { data: true },
-        });
-        const previousOutcome = previous ? (parseJsonObject(previous.data).outcome ?? null) : null;
-        const type = reopened.count === 1 ? "reopened" : "resident_message";
-        const event = await tx.caseEvent.create({
-          data: {
-            caseId: latest.id,
-            type,
-            data: JSON.stringify(
-              type === "reopened"
-                ? { messageId, signals: verdict.signals, severity, previousOutcome }
-                : { messageId, signals: verdict.signals, severity },
-            ),
-            createdAt: at,
-          },
-        });
-        const current = await tx.case.findUnique({ where: { id: latest.id }, select: { status: true } });
-        return {
-          messageId,
-          escalation,
-          status: (current?.status ?? "new") as CaseStatus,
-          notice: { seq: event.id, caseId: latest.id, type, queue: latest.queue },
-        };
       }
-      const category = verdict.category as CaseCategory;
-      const severity = verdict.severity ?? "urgent";
-      const queue = deps.queueFor(category);
-      const caseId = randomUUID();
-      await tx.case.create({
+      const reopened = await tx.case.updateMany({
+        where: { id: latest.id, status: "closed" },
         data: {
-          id: caseId,
-          conversationId,
-          category,
+          status: "new",
           severity,
-          queue,
-          // The conversation's channel: that is where staff replies go.
-          channel: conversation.channel,
-          area,
-          signals: JSON.stringify(verdict.signals),
-          source,
-          createdAt: at,
+          claimedBy: null,
+          claimedAt: null,
+          closedAt: null,
+          closedBy: null,
+          outcome: null,
         },
       });
+      const previous = await tx.caseEvent.findFirst({
+        where: { caseId: latest.id, type: "closed" },
+        orderBy: { id: "desc" },
+        select: { data: true },
+      });
+      const previousOutcome = previous ? (parseJsonObject(previous.data).outcome ?? null) : null;
+      const type = reopened.count === 1 ? "reopened" : "resident_message";
       const event = await tx.caseEvent.create({
         data: {
-          caseId,
-          type: "created",
-          data: JSON.stringify({ messageId, signals: verdict.signals, severity }),
+          caseId: latest.id,
+          type,
+          data: JSON.stringify(
+            type === "reopened"
+              ? { messageId, signals: verdict.signals, severity, previousOutcome }
+              : { messageId, signals: verdict.signals, severity },
+          ),
           createdAt: at,
         },
       });
+      const current = await tx.case.findUnique({ where: { id: latest.id }, select: { status: true } });
       return {
         messageId,
-        escalation: { caseId, category, severity, queue },
-        status: "new",
-        notice: { seq: event.id, caseId, type: "created", queue },
+        escalation,
+        status: (current?.status ?? "new") as CaseStatus,
+        notice: { seq: event.id, caseId: latest.id, type, queue: latest.queue },
       };
     });
   }

@@ -11,8 +11,9 @@
  * purged after 30 days), then the resident's message and the reply in one
  * multi-row INSERT (atomic: a retry never finds one without the other), then
  * the knowledge-gap row (analytics; losing it loses nothing a resident sent).
- * Reports never take this path without their case committed first, in a real
- * transaction (chat-service.ts).
+ * A report is different: its conversation, message, case and `created` event
+ * are committed atomically (commitReport: one statement on PostgreSQL, one
+ * transaction on SQLite) before any reply exists.
  *
  * The SQL is portable between SQLite and PostgreSQL: quoted identifiers,
  * parameters bound (never interpolated), Date parameters stored by the
@@ -80,6 +81,29 @@ export interface NewUnanswered {
   purgeAfter: Date;
 }
 
+export interface NewCase {
+  id: string;
+  conversationId: string;
+  category: CaseCategory;
+  severity: Severity;
+  queue: string;
+  channel: string;
+  area: string | null;
+  /** JSON array of the triage signals. */
+  signals: string;
+  source: "chat" | "form";
+  createdAt: Date;
+}
+
+/** A report: its conversation when new, the resident's message, the case and its `created` event. */
+export interface NewReport {
+  conversation: NewConversation | null;
+  message: NewMessage;
+  kase: NewCase;
+  /** The `created` event's data (JSON). */
+  eventData: string;
+}
+
 /** One resident message and the bot's answer, committed together. */
 export interface Exchange {
   conversation: NewConversation | null;
@@ -98,6 +122,11 @@ export interface ChatStore {
   /** The bot's stored reply to a resident message. */
   botReply(conversationId: string, residentMessageId: string): Promise<{ id: string; payload: string | null } | null>;
   commitExchange(exchange: Exchange): Promise<void>;
+  /**
+   * Commits a new report atomically — in one statement on PostgreSQL, one
+   * transaction on SQLite — and returns the `created` event's seq.
+   */
+  commitReport(report: NewReport): Promise<number>;
 }
 
 /** The adapters return DATETIME/timestamp columns as ISO text (SQLite as stored, PostgreSQL without a zone: UTC). */
@@ -150,7 +179,44 @@ export function createChatStore(db: Db): ChatStore {
     ];
   }
 
+  /** A new report's statements; the last inserts the `created` event and returns its seq. */
+  function reportStatements(r: NewReport): Prisma.Sql[] {
+    const c = r.conversation;
+    const k = r.kase;
+    return [
+      ...(c
+        ? [
+            Prisma.sql`INSERT INTO "Conversation" ("id", "channel", "area", "createdAt", "lastMessageAt", "purgeAfter")
+              VALUES (${c.id}, ${c.channel}, ${c.area}, ${c.createdAt}, ${c.lastMessageAt}, ${c.purgeAfter})`,
+          ]
+        : []),
+      Prisma.sql`INSERT INTO "Message" (${messageColumns}) VALUES ${messageRow(r.message)}`,
+      Prisma.sql`INSERT INTO "Case" ("id", "conversationId", "category", "severity", "queue", "status", "channel", "area", "signals", "source", "createdAt", "updatedAt")
+        VALUES (${k.id}, ${k.conversationId}, ${k.category}, ${k.severity}, ${k.queue}, 'new', ${k.channel}, ${k.area}, ${k.signals}, ${k.source}, ${k.createdAt}, ${k.createdAt})`,
+      Prisma.sql`INSERT INTO "CaseEvent" ("caseId", "type", "data", "createdAt")
+        VALUES (${k.id}, 'created', ${r.eventData}, ${k.createdAt}) RETURNING "id"`,
+    ];
+  }
+
   return {
+    async commitReport(r) {
+      const statements = reportStatements(r);
+      const last = statements[statements.length - 1] as Prisma.Sql;
+      let rows: { id: unknown }[];
+      if (postgres) {
+        const ctes = statements.slice(0, -1).map((s, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (${s})`);
+        rows = await sql.query<{ id: unknown }>(Prisma.sql`WITH ${Prisma.join(ctes)} ${last}`);
+      } else {
+        rows = await sql.transaction(async (tx) => {
+          for (const s of statements.slice(0, -1)) await tx.execute(s);
+          return tx.query<{ id: unknown }>(last);
+        });
+      }
+      const seq = Number(rows[0]?.id);
+      if (!Number.isSafeInteger(seq) || seq <= 0) throw new Error("report committed without an event seq");
+      return seq;
+    },
+
     async conversation(id) {
       const rows = await sql.query<ConversationJoinRow>(Prisma.sql`
         SELECT c."id", c."channel", c."area",

@@ -8,7 +8,7 @@ import {
 } from "../config/database-url.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { PrismaClient as PgPrismaClient } from "../generated/prisma-pg/client.ts";
-import { type AdapterConnection, createRawSql, type RawSql } from "./raw-sql.ts";
+import { type AdapterConnection, createRawSql, type RawSqlWithTransactions } from "./raw-sql.ts";
 
 /** The adapter connection type, as the adapters' connect() declares it. */
 type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
@@ -21,7 +21,7 @@ type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
 export type Db = PrismaClient;
 
 const providers = new WeakMap<object, DatabaseProvider>();
-const rawSqls = new WeakMap<object, RawSql>();
+const rawSqls = new WeakMap<object, RawSqlWithTransactions>();
 
 /**
  * The adapter factories, handing the client and the hot path's raw SQL
@@ -56,7 +56,7 @@ function forgetOnDispose<A extends { dispose(): Promise<void> }>(adapter: A, for
 }
 
 /** Statements on the client's own adapter connection, bypassing the client's per-query compile (raw-sql.ts). */
-export function rawSqlOf(db: Db): RawSql {
+export function rawSqlOf(db: Db): RawSqlWithTransactions {
   const raw = rawSqls.get(db);
   if (!raw) throw new Error("rawSqlOf: not a client from createPrismaClient");
   return raw;
@@ -78,7 +78,7 @@ export function createPrismaClient(databaseUrl: string): Db {
     providers.set(client, "postgresql");
     rawSqls.set(
       client,
-      createRawSql(() => adapter.connect() as Promise<AdapterConnection>),
+      createRawSql(() => adapter.connect() as Promise<AdapterConnection>, "postgres"),
     );
     return client;
   }
@@ -87,7 +87,7 @@ export function createPrismaClient(databaseUrl: string): Db {
   const client = new PrismaClient({ adapter });
   rawSqls.set(
     client,
-    createRawSql(() => adapter.connect() as Promise<AdapterConnection>),
+    createRawSql(() => adapter.connect() as Promise<AdapterConnection>, "sqlite"),
   );
   return client;
 }

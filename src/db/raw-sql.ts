@@ -24,24 +24,37 @@ import type { Prisma } from "../generated/prisma/client.ts";
 
 type ArgScalar = "string" | "int" | "float" | "boolean" | "datetime" | "unknown";
 
+interface AdapterQuery {
+  sql: string;
+  args: unknown[];
+  argTypes: { scalarType: ArgScalar; arity: "scalar" }[];
+}
+
+interface AdapterQueryable {
+  queryRaw(query: AdapterQuery): Promise<{ columnNames: string[]; rows: unknown[][] }>;
+  executeRaw(query: AdapterQuery): Promise<number>;
+}
+
 /** The part of Prisma's SqlDriverAdapter this module uses. */
-export interface AdapterConnection {
+export interface AdapterConnection extends AdapterQueryable {
   readonly provider: string;
-  queryRaw(query: {
-    sql: string;
-    args: unknown[];
-    argTypes: { scalarType: ArgScalar; arity: "scalar" }[];
-  }): Promise<{ columnNames: string[]; rows: unknown[][] }>;
-  executeRaw(query: {
-    sql: string;
-    args: unknown[];
-    argTypes: { scalarType: ArgScalar; arity: "scalar" }[];
-  }): Promise<number>;
+  /**
+   * Prisma's transaction protocol: the adapter takes its lock (SQLite: the one
+   * the client's own transactions take) and sends BEGIN; the caller sends
+   * COMMIT or ROLLBACK as a statement, then calls commit()/rollback() to
+   * release the lock or the pooled connection.
+   */
+  startTransaction(): Promise<AdapterQueryable & { commit(): Promise<void>; rollback(): Promise<void> }>;
 }
 
 export interface RawSql {
   query<T extends object>(sql: Prisma.Sql): Promise<T[]>;
   execute(sql: Prisma.Sql): Promise<number>;
+}
+
+export interface RawSqlWithTransactions extends RawSql {
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: RawSql) => Promise<T>): Promise<T>;
 }
 
 function scalarOf(value: unknown): ArgScalar {
@@ -58,27 +71,44 @@ function scalarOf(value: unknown): ArgScalar {
   }
 }
 
-export function createRawSql(connection: () => Promise<AdapterConnection>): RawSql {
-  const statement = async (sql: Prisma.Sql) => {
-    const conn = await connection();
-    return {
-      conn,
-      query: {
-        sql: conn.provider === "postgres" ? sql.text : sql.sql,
-        args: sql.values,
-        argTypes: sql.values.map((v) => ({ scalarType: scalarOf(v), arity: "scalar" as const })),
-      },
-    };
-  };
+function runner(provider: string, on: () => Promise<AdapterQueryable>): RawSql {
+  const statement = (sql: Prisma.Sql): AdapterQuery => ({
+    sql: provider === "postgres" ? sql.text : sql.sql,
+    args: sql.values,
+    argTypes: sql.values.map((v) => ({ scalarType: scalarOf(v), arity: "scalar" as const })),
+  });
   return {
     async query<T extends object>(sql: Prisma.Sql) {
-      const { conn, query } = await statement(sql);
-      const result = await conn.queryRaw(query);
+      const result = await (await on()).queryRaw(statement(sql));
       return result.rows.map((row) => Object.fromEntries(result.columnNames.map((name, i) => [name, row[i]])) as T);
     },
     async execute(sql) {
-      const { conn, query } = await statement(sql);
-      return conn.executeRaw(query);
+      return (await on()).executeRaw(statement(sql));
+    },
+  };
+}
+
+const BARE = (sql: string): AdapterQuery => ({ sql, args: [], argTypes: [] });
+
+export function createRawSql(connection: () => Promise<AdapterConnection>, provider: string): RawSqlWithTransactions {
+  return {
+    ...runner(provider, connection),
+    async transaction(fn) {
+      const tx = await (await connection()).startTransaction();
+      let result: Awaited<ReturnType<typeof fn>>;
+      try {
+        result = await fn(runner(provider, async () => tx));
+        await tx.executeRaw(BARE("COMMIT"));
+      } catch (err) {
+        try {
+          await tx.executeRaw(BARE("ROLLBACK"));
+        } finally {
+          await tx.rollback();
+        }
+        throw err;
+      }
+      await tx.commit();
+      return result;
     },
   };
 }
