@@ -167,6 +167,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(webRoutes);
   await app.register(staffPageRoutes);
-  await app.register(adminPlugin, { db: deps.db, store: deps.knowledgeStore, now: deps.now });
+  await app.register(adminPlugin, { db: deps.db, limiter, store: deps.knowledgeStore, now: deps.now });
   return app;
 }

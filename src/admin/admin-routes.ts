@@ -3,10 +3,12 @@
  * read without a session), CSRF header on every change. Plus the resident's
  * 👍/👎 at POST /api/chat/feedback (public: the conversation id is the key).
  */
+
 import { randomUUID } from "node:crypto";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { conversationIdSchema } from "../chat/chat-schemas.ts";
+import type { ResidentLimiter } from "../chat/resident-limiter.ts";
 import type { Db } from "../db/prisma-client.ts";
 import { SERVICE_CATEGORIES } from "../knowledge/directory-schema.ts";
 import { AppError } from "../shared/errors.ts";
@@ -400,6 +402,7 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesOptions> = async (app
 
 export interface FeedbackRoutesOptions {
   db: Db;
+  limiter: ResidentLimiter;
 }
 
 /** 👍/👎 on a bot reply: only the conversation's holder knows both ids; a second vote replaces the first. */
@@ -414,11 +417,12 @@ export const feedbackRoutes: FastifyPluginAsyncZod<FeedbackRoutesOptions> = asyn
           messageId: z.string().min(1).max(64),
           helpful: z.boolean(),
         }),
-        response: { 200: z.object({ ok: z.literal(true) }), 400: errorBody, 404: errorBody },
+        response: { 200: z.object({ ok: z.literal(true) }), 400: errorBody, 404: errorBody, 429: errorBody },
       },
     },
     async (request) => {
       const { conversationId, messageId, helpful } = request.body;
+      await opts.limiter.check(request.ip, conversationId);
       const message = await db.message.findUnique({
         where: { id: messageId },
         select: { conversationId: true, role: true },

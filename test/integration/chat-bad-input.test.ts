@@ -87,6 +87,27 @@ describe("message floods are rate limited per resident", () => {
       await limited.close();
     }
   });
+
+  it("👍/👎 votes count against the same limit: the 31st in a minute → 429", async () => {
+    const limited = await buildTestApp({ RATE_LIMIT_PER_MINUTE: "30" });
+    try {
+      const first = await limited.app.inject({ method: "POST", url: "/api/chat", payload: { text: "家长学校在哪" } });
+      const { conversationId, messageId } = first.json() as { conversationId: string; messageId: string };
+      const statuses: number[] = [];
+      for (let i = 0; i < 31; i++) {
+        const res = await limited.app.inject({
+          method: "POST",
+          url: "/api/chat/feedback",
+          payload: { conversationId, messageId, helpful: i % 2 === 0 },
+        });
+        statuses.push(res.statusCode);
+      }
+      expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+      expect(statuses[30]).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
 });
 
 describe("WebSocket /ws/chat bad frames", () => {
