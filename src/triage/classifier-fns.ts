@@ -232,6 +232,8 @@ export interface ModelVerdict {
   pUrgent: number;
   /** The most likely of the five queues, whatever pUrgent is. */
   category: TriageCategory;
+  /** P(category | a report): the model's confidence in its queue, whoever decided it is a report. */
+  pCategory: number;
   /** If it is a report: how likely the danger is immediate. */
   pImmediate: number;
 }
@@ -241,9 +243,11 @@ export function modelVerdict(model: TriageModel, normText: string): ModelVerdict
   const p = predictSoftmax(model.report, normText);
   let category: TriageCategory = TRIAGE_CATEGORIES[0];
   for (const c of TRIAGE_CATEGORIES) if ((p[c] ?? 0) > (p[category] ?? 0)) category = c;
+  const pUrgent = 1 - (p.none ?? 0);
   return {
-    pUrgent: 1 - (p.none ?? 0),
+    pUrgent,
     category,
+    pCategory: pUrgent > 0 ? (p[category] ?? 0) / pUrgent : 0,
     pImmediate: predictSoftmax(model.immediate, normText).now ?? 0,
   };
 }

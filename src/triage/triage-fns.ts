@@ -8,12 +8,14 @@
  *   → boosters → pick the category (score ≥ threshold, or a first-person disclosure
  *   ≥ concern_threshold with nothing softening the message: passed on at concern)
  *   → severity (raise/cap)
- *   → stage 2, the broad net (net.yaml) and stage 3, the learned classifier (classifier.yaml),
- *     both only when stage 1 found nothing and nothing softens the message
+ *   → stage 2, the broad net (net.yaml), only when stage 1 found nothing and nothing softens the message
+ *   → the model's say on a stage 1–2 catch (veto / queue override / immediate, by evidence strength)
+ *   → stage 3, the learned classifier (classifier.yaml), when nothing caught the message
  *   → follow-up handling.
  *
  * Every rule that fires is reported in `signals` by its id.
  */
+import { arbitrateCatch, arbitrationApplies, type CatchEvidence } from "./arbitration-fns.ts";
 import { modelVerdict } from "./classifier-fns.ts";
 import { applyAliases, firedAliases, foldForTriage, normalizeForTriage } from "./normalize-fns.ts";
 import {
@@ -467,6 +469,22 @@ function totalScore(s: CategoryState): number {
   return cueScore(s) + s.boost;
 }
 
+/**
+ * How strong stage 1's evidence for its chosen category is (see CatchEvidence): weak when the
+ * category stands on term-level cues, a bare term or the concern-level safety net; contested when
+ * another category has non-term cues of its own; else solid.
+ */
+function stageOneEvidence(
+  states: ReadonlyMap<TriageCategory, CategoryState>,
+  category: TriageCategory,
+  threshold: number,
+): CatchEvidence {
+  const s = states.get(category);
+  if (!s || s.solid === 0 || s.bare || totalScore(s) < threshold) return "weak";
+  for (const [c, other] of states) if (c !== category && other.solid > 0) return "contested";
+  return "solid";
+}
+
 function coreLength(norm: string): number {
   return norm.replace(/[\s\p{P}\p{S}_]/gu, "").length;
 }
@@ -631,12 +649,15 @@ export function triageText(
     if (s.bare) signals.add("ctx.bare_term");
   }
 
+  let evidence: CatchEvidence | null = category ? stageOneEvidence(states, category, lex.settings.threshold) : null;
+
   // ── stage 2: the broad net ─────────────────────────────────────────────
   // Off when stage 1 already read the message as not a report: softened, or the victim is
   // outside these queues (我朋友被人打了).
   if (category === null && lex.net && !softened && !signals.has("ctx.out_of_scope")) {
     const caught = broadNet(lex, lex.net, norm, masked, ids, people);
     if (caught) {
+      evidence = "net";
       category = caught.category;
       severity = netSeverity(lex, category, masked, signals);
       if (anyMatch(lex.net.immediate, masked)) {
@@ -648,6 +669,31 @@ export function triageText(
     }
   }
 
+  // ── the model's say on a stage 1–2 catch (arbitration-fns.ts) ──────────
+  // Veto, queue override and immediate raise, each only where the rules' evidence is weak enough
+  // for the bars of classifier.yaml `on_catch`. A vetoed message is not passed to stage 3 either.
+  let vetoed = false;
+  if (
+    category !== null &&
+    severity !== null &&
+    evidence !== null &&
+    lex.classifier &&
+    arbitrationApplies(lex.classifier.onCatch, evidence)
+  ) {
+    const capped =
+      caps[category] !== undefined || lex.severityCues.some((sc) => sc.effect === "cap" && signals.has(sc.id));
+    const outcome = arbitrateCatch(
+      { category, severity, evidence, capped },
+      modelVerdict(lex.classifier.model, withConcepts(masked, lex.classifier.concepts)),
+      lex.classifier.onCatch,
+    );
+    vetoed = outcome.category === null;
+    category = outcome.category;
+    severity = outcome.severity;
+    if (vetoed) needsMedical = false;
+    for (const sig of outcome.signals) signals.add(sig);
+  }
+
   // ── stage 3: the learned classifier ────────────────────────────────────
   // Off when stage 1 put the victim outside these queues. A softened message (a law question,
   // 哈哈, 想问问) or one whose harm word stage 1 saw denied (他从来不打我) needs a higher
@@ -656,8 +702,8 @@ export function triageText(
   // The model reads the masked text (modelInput): the masks' everyday 打扫, 打牌, 笑死了 are
   // blanked for it as for the cues, so it need not relearn them from a corpus.
   // With no harm word at all (harmEvidence) the model must be surer still.
-  if (category === null && lex.classifier && !signals.has("ctx.out_of_scope")) {
-    const verdict = modelVerdict(lex.classifier.model, masked);
+  if (category === null && !vetoed && lex.classifier && !signals.has("ctx.out_of_scope")) {
+    const verdict = modelVerdict(lex.classifier.model, withConcepts(masked, lex.classifier.concepts));
     const cautious = softened || signals.has("neg.negated");
     let bar = cautious ? lex.classifier.softenedThreshold : lex.classifier.threshold;
     if (lex.net && !harmEvidence(lex.net, norm, masked)) bar = Math.max(bar, lex.classifier.bareThreshold);
@@ -860,9 +906,45 @@ function netSeverity(
   return sev;
 }
 
-/** The text the stage-3 model reads (and is trained on): normalised, then masked. */
-export function modelInput(lex: Pick<TriageLexicon, "aliases" | "masks">, text: string): string {
-  return applyMasks(normalizeForTriage(text, lex.aliases), lex.masks).masked;
+/** The text the stage-3 model reads (and is trained on): normalised, masked, then concept-marked. */
+export function modelInput(
+  lex: Pick<TriageLexicon, "aliases" | "masks">,
+  text: string,
+  concepts: ConceptMarker | null = null,
+): string {
+  return withConcepts(applyMasks(normalizeForTriage(text, lex.aliases), lex.masks).masked, concepts);
+}
+
+/** Word classes whose words the model also sees as one mark per class (classifier.yaml `concepts`). */
+export interface ConceptMarker {
+  re: RegExp;
+  marks: ReadonlyMap<string, string>;
+}
+
+/**
+ * One private-use character per class (U+E000 on): 俺闺女, 我家妮儿, 他孙女 all give the same
+ * "a child" grams, so what the corpus teaches about one word carries over to the rest of its class.
+ * Null when no class is named (the model then reads the plain text).
+ */
+export function conceptMarker(
+  classes: Record<string, readonly string[]>,
+  names: readonly string[],
+): ConceptMarker | null {
+  const marks = new Map<string, string>();
+  names.forEach((name, i) => {
+    for (const w of classes[name] ?? []) if (!marks.has(w)) marks.set(w, String.fromCharCode(0xe000 + i));
+  });
+  const re = wordsRe(marks.keys());
+  return re ? { re, marks } : null;
+}
+
+/**
+ * The masked text, plus (with concepts) a second line where each class word is its class mark:
+ * the model gets the grams of both, the words themselves and their classes.
+ */
+export function withConcepts(masked: string, concepts: ConceptMarker | null): string {
+  if (!concepts) return masked;
+  return `${masked}\n${masked.replace(concepts.re, (w) => concepts.marks.get(w) ?? w)}`;
 }
 
 /** Builds the triage function over a compiled lexicon. The returned function is pure. */

@@ -18,8 +18,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { ARBITRATION_OFF } from "./arbitration-fns.ts";
 import { trainTriageModel } from "./classifier-fns.ts";
-import { modelInput } from "./triage-fns.ts";
+import { conceptMarker, modelInput } from "./triage-fns.ts";
 import { parseTriageEvalJsonl, type TriageEvalItem } from "./triage-metrics-fns.ts";
 import {
   type CompiledAlias,
@@ -218,12 +219,24 @@ const netFile = z.strictObject({
   }),
 });
 
+/** A probability bar of classifier.yaml `on_catch`; null (or absent) = that mechanism off. */
+const bar = z.number().gt(0).lt(1).nullable().default(null);
+const evidenceBars = z.strictObject({ solid: bar, contested: bar, weak: bar, net: bar }).default(ARBITRATION_OFF.veto);
+
 const classifierFile = z.strictObject({
   classifier: z.strictObject({
     threshold: z.number().gt(0).lt(1),
     softened_threshold: z.number().gt(0).lt(1),
     bare_threshold: z.number().gt(0).lt(1),
     immediate_threshold: z.number().gt(0).lt(1),
+    on_catch: z
+      .strictObject({
+        veto: evidenceBars,
+        override: evidenceBars,
+        immediate: bar,
+      })
+      .default(ARBITRATION_OFF),
+    concepts: z.array(z.string().regex(/^[A-Z_]+$/)).default([]),
     max_n: z.number().int().min(1).max(5),
     epochs: z.number().int().min(1).max(200),
     learning_rate: z.number().positive().max(10),
@@ -555,13 +568,19 @@ export function parseTriageLexicon(files: Record<string, string>): TriageLexicon
       l2: raw.l2,
       seed: raw.seed,
     };
-    const model = trainTriageModel(items, (t) => modelInput({ aliases, masks }, t), options);
+    for (const name of raw.concepts) {
+      if (!classes[name]) throw new TriageLexiconError("classifier.yaml", "concepts", `unknown class ${name}`);
+    }
+    const concepts = conceptMarker(classes, raw.concepts);
+    const model = trainTriageModel(items, (t) => modelInput({ aliases, masks }, t, concepts), options);
     classifier = {
       model,
       threshold: raw.threshold,
       softenedThreshold: raw.softened_threshold,
       bareThreshold: raw.bare_threshold,
       immediateThreshold: raw.immediate_threshold,
+      onCatch: raw.on_catch,
+      concepts,
       options,
     };
   }

@@ -4,7 +4,9 @@
  * validated and compiled by `triage-lexicon.ts`; the engine (`triage-fns.ts`)
  * is pure.
  */
+import type { CatchArbitration } from "./arbitration-fns.ts";
 import type { TrainOptions, TriageModel } from "./classifier-fns.ts";
+import type { ConceptMarker } from "./triage-fns.ts";
 
 export const TRIAGE_CATEGORIES = [
   "domestic_violence",
@@ -257,6 +259,10 @@ export interface CompiledClassifier {
   bareThreshold: number;
   /** P(immediate) at or above which a message stage 3 passes on is immediate. */
   immediateThreshold: number;
+  /** The model's say on a message stages 1–2 caught (veto, queue override, immediate), by evidence strength. */
+  onCatch: CatchArbitration;
+  /** Word classes the model also reads as one mark per class (null = plain text). */
+  concepts: ConceptMarker | null;
   /** How the model was trained (cross-validation retrains with the same settings). */
   options: TrainOptions;
 }
