@@ -75,7 +75,15 @@ type Committed = {
   /** The case's status after this message. */
   status: CaseStatus;
   notice: CaseEventNotice;
+  /** The reply, when it was committed with the case (a new case); otherwise it is stored after. */
+  reply?: Omit<ChatResponse, "conversationId">;
 };
+
+/** The reply to a report and its stored message, from what the commit decides. */
+type ReplyPlan = (
+  decided: Pick<Committed, "escalation" | "status">,
+  residentMessageId: string,
+) => { body: Omit<ChatResponse, "conversationId">; bot: NewMessage };
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { db } = deps;
@@ -118,7 +126,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     area: string | null,
     at: Date,
     purgeAfter: Date,
-    source: "chat" | "form" = "chat",
+    source: "chat" | "form",
+    plan: ReplyPlan,
   ): Promise<Committed> {
     const messageId = randomUUID();
     const conversationId = conversation.id;
@@ -127,8 +136,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const severity = verdict.severity ?? "urgent";
       const queue = deps.queueFor(category);
       const caseId = randomUUID();
+      const escalation = { caseId, category, severity, queue };
+      // A new case's reply is known before the commit: it is stored in the same one.
+      const planned = plan({ escalation, status: "new" }, messageId);
       const seq = await store.commitReport({
         conversation: conversation.create,
+        reply: planned.bot,
+        // The resident's area, or the conversation's own (unchanged) when none was named.
+        area,
         message: {
           id: messageId,
           conversationId,
@@ -155,9 +170,10 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       });
       return {
         messageId,
-        escalation: { caseId, category, severity, queue },
+        escalation,
         status: "new",
         notice: { seq, caseId, type: "created", queue },
+        reply: planned.body,
       };
     }
     // A follow-up to the conversation's case: attached, or the closed case reopened.
@@ -248,7 +264,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
    */
   function urgentReply(
     routing: Exclude<CaseRouting, "none">,
-    committed: Committed,
+    committed: Pick<Committed, "escalation" | "status">,
     verdict: TriageVerdict,
     at: Date,
   ): string {
@@ -325,23 +341,43 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       let body: Omit<ChatResponse, "conversationId">;
       if (routing !== "none") {
         const source = form ? "form" : "chat";
-        const committed = await commitToCase(routing, conversation, req, verdict, latest, area, at, purgeAfter, source);
+        const plan: ReplyPlan = (decided, residentMessageId) => {
+          const planned: Omit<ChatResponse, "conversationId"> = {
+            kind: "urgent",
+            reply: urgentReply(routing, decided, verdict, at),
+            citations: [],
+            services: [],
+            escalation: decided.escalation,
+          };
+          return { body: planned, bot: botMessage(planned, residentMessageId) };
+        };
+        const committed = await commitToCase(
+          routing,
+          conversation,
+          req,
+          verdict,
+          latest,
+          area,
+          at,
+          purgeAfter,
+          source,
+          plan,
+        );
         // Consoles hear of it as soon as the case is committed, not after the bot's reply is stored.
         deps.bus?.publish(committed.notice);
-        body = {
-          kind: "urgent",
-          reply: urgentReply(routing, committed, verdict, at),
-          citations: [],
-          services: [],
-          escalation: committed.escalation,
-        };
-        await store.commitExchange({
-          conversation: null,
-          resident: null,
-          unanswered: null,
-          bot: botMessage(body, committed.messageId),
-          area: requestedArea,
-        });
+        if (committed.reply) {
+          body = committed.reply;
+        } else {
+          const planned = plan(committed, committed.messageId);
+          body = planned.body;
+          await store.commitExchange({
+            conversation: null,
+            resident: null,
+            unanswered: null,
+            bot: planned.bot,
+            area: requestedArea,
+          });
+        }
       } else {
         const residentMessageId = randomUUID();
         const answered = deps.answer(req.text, { area });

@@ -11,9 +11,9 @@
  * purged after 30 days), then the resident's message and the reply in one
  * multi-row INSERT (atomic: a retry never finds one without the other), then
  * the knowledge-gap row (analytics; losing it loses nothing a resident sent).
- * A report is different: its conversation, message, case and `created` event
- * are committed atomically (commitReport: one statement on PostgreSQL, one
- * transaction on SQLite) before any reply exists.
+ * A report is different: its conversation, message, case, `created` event and
+ * the reply are committed atomically (commitReport: one statement on
+ * PostgreSQL, one transaction on SQLite) before the reply is sent.
  *
  * The SQL is portable between SQLite and PostgreSQL: quoted identifiers,
  * parameters bound (never interpolated), Date parameters stored by the
@@ -95,10 +95,16 @@ export interface NewCase {
   createdAt: Date;
 }
 
-/** A report: its conversation when new, the resident's message, the case and its `created` event. */
+/**
+ * A report: its conversation when new (else the existing one is touched), the
+ * resident's message, the bot's reply, the case and its `created` event.
+ */
 export interface NewReport {
   conversation: NewConversation | null;
   message: NewMessage;
+  reply: NewMessage;
+  /** The conversation's new area, when the resident named one (existing conversations). */
+  area: string | null;
   kase: NewCase;
   /** The `created` event's data (JSON). */
   eventData: string;
@@ -183,14 +189,17 @@ export function createChatStore(db: Db): ChatStore {
   function reportStatements(r: NewReport): Prisma.Sql[] {
     const c = r.conversation;
     const k = r.kase;
+    const touch = r.reply;
     return [
-      ...(c
-        ? [
-            Prisma.sql`INSERT INTO "Conversation" ("id", "channel", "area", "createdAt", "lastMessageAt", "purgeAfter")
-              VALUES (${c.id}, ${c.channel}, ${c.area}, ${c.createdAt}, ${c.lastMessageAt}, ${c.purgeAfter})`,
-          ]
-        : []),
-      Prisma.sql`INSERT INTO "Message" (${messageColumns}) VALUES ${messageRow(r.message)}`,
+      c
+        ? Prisma.sql`INSERT INTO "Conversation" ("id", "channel", "area", "createdAt", "lastMessageAt", "purgeAfter")
+            VALUES (${c.id}, ${c.channel}, ${c.area}, ${c.createdAt}, ${c.lastMessageAt}, ${c.purgeAfter})`
+        : r.area
+          ? Prisma.sql`UPDATE "Conversation" SET "lastMessageAt" = ${touch.createdAt}, "purgeAfter" = ${touch.purgeAfter}, "area" = ${r.area}
+              WHERE "id" = ${touch.conversationId}`
+          : Prisma.sql`UPDATE "Conversation" SET "lastMessageAt" = ${touch.createdAt}, "purgeAfter" = ${touch.purgeAfter}
+              WHERE "id" = ${touch.conversationId}`,
+      Prisma.sql`INSERT INTO "Message" (${messageColumns}) VALUES ${messageRow(r.message)}, ${messageRow(r.reply)}`,
       Prisma.sql`INSERT INTO "Case" ("id", "conversationId", "category", "severity", "queue", "status", "channel", "area", "signals", "source", "createdAt", "updatedAt")
         VALUES (${k.id}, ${k.conversationId}, ${k.category}, ${k.severity}, ${k.queue}, 'new', ${k.channel}, ${k.area}, ${k.signals}, ${k.source}, ${k.createdAt}, ${k.createdAt})`,
       Prisma.sql`INSERT INTO "CaseEvent" ("caseId", "type", "data", "createdAt")

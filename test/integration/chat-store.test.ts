@@ -22,6 +22,18 @@ function report(caseId: string): NewReport {
   return {
     conversation: { id: conversationId, channel: "web", area: null, createdAt: at, lastMessageAt: at, purgeAfter },
     message: { id: messageId, conversationId, role: "resident", text: "他又打我了", createdAt: at, purgeAfter },
+    reply: {
+      id: randomUUID(),
+      conversationId,
+      role: "bot",
+      text: "如果你现在有危险，请马上拨打110报警。",
+      kind: "urgent",
+      inReplyTo: messageId,
+      payload: "{}",
+      createdAt: at,
+      purgeAfter,
+    },
+    area: null,
     kase: {
       id: caseId,
       conversationId,
@@ -49,6 +61,10 @@ describe("commitReport", () => {
     expect(kase).toMatchObject({ status: "new", queue: "fulian-dv", conversationId: r.kase.conversationId });
     expect(kase?.createdAt.getTime()).toBe(r.kase.createdAt.getTime());
     expect(await t.db.message.count({ where: { id: r.message.id } })).toBe(1);
+    expect(await t.db.message.findUnique({ where: { id: r.reply.id } })).toMatchObject({
+      role: "bot",
+      inReplyTo: r.message.id,
+    });
   });
 
   it("all or nothing: a report whose case cannot be stored leaves no conversation or message, and the connection works on", async () => {
@@ -58,7 +74,7 @@ describe("commitReport", () => {
     const clash = report(first.kase.id); // the same case id: the case insert fails after the message insert
     await expect(store.commitReport(clash)).rejects.toThrow();
     expect(await t.db.conversation.count({ where: { id: clash.kase.conversationId } })).toBe(0);
-    expect(await t.db.message.count({ where: { id: clash.message.id } })).toBe(0);
+    expect(await t.db.message.count({ where: { id: { in: [clash.message.id, clash.reply.id] } } })).toBe(0);
     // No transaction was left open on the shared connection: the client's own transactions still run.
     const next = report(randomUUID());
     await store.commitReport(next);
