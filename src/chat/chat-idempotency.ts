@@ -33,8 +33,9 @@ export function firstMessageConversationId(req: Pick<ChatRequest, "clientMessage
 
 /**
  * A unique-constraint violation, on SQLite and PostgreSQL: from the model API
- * (P2002), from the client's raw SQL (P2010 carrying the adapter's error), or
- * from the adapter itself (a DriverAdapterError, src/db/raw-sql.ts).
+ * (P2002), from the client's raw SQL (P2010 carrying the adapter's error),
+ * from the PostgreSQL adapter itself (a DriverAdapterError), or from
+ * better-sqlite3 (src/db/raw-sql.ts runs SQLite statements on its handle).
  */
 export function isUniqueViolation(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
@@ -44,7 +45,8 @@ export function isUniqueViolation(err: unknown): boolean {
     cause?: { kind?: unknown };
     meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
   };
-  if (e.code === "P2002") return true;
+  if (e.code === "P2002" || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || e.code === "SQLITE_CONSTRAINT_UNIQUE")
+    return true;
   if (e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation") return true;
   return e.name === "DriverAdapterError" && e.cause?.kind === "UniqueConstraintViolation";
 }

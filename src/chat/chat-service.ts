@@ -4,7 +4,6 @@ import {
   ACK_CLAIMED,
   ACK_OPEN,
   type CaseRouting,
-  parseJsonObject,
   REOPEN_WINDOW_MS,
   raiseSeverity,
   residentReplyStyle,
@@ -177,83 +176,29 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       };
     }
     // A follow-up to the conversation's case: attached, or the closed case reopened.
-    return db.$transaction(async (tx): Promise<Committed> => {
-      if (conversation.create) await tx.conversation.create({ data: conversation.create });
-      await tx.message.create({
-        data: {
-          id: messageId,
-          conversationId,
-          role: "resident",
-          text: req.text,
-          clientMessageId: req.clientMessageId ?? null,
-          createdAt: at,
-          purgeAfter,
-        },
-      });
-      const severity = raiseSeverity(latest.severity, verdict.severity);
-      const escalation = { caseId: latest.id, category: latest.category, severity, queue: latest.queue };
-      if (routing === "attach") {
-        // Only while still open: staff may have closed it a moment ago, and then it reopens below.
-        const attached = await tx.case.updateMany({
-          where: { id: latest.id, status: { in: ["new", "claimed"] } },
-          data: { severity },
-        });
-        if (attached.count === 1) {
-          const event = await tx.caseEvent.create({
-            data: {
-              caseId: latest.id,
-              type: "resident_message",
-              data: JSON.stringify({ messageId, signals: verdict.signals, severity }),
-              createdAt: at,
-            },
-          });
-          return {
-            messageId,
-            escalation,
-            status: latest.status,
-            notice: { seq: event.id, caseId: latest.id, type: "resident_message", queue: latest.queue },
-          };
-        }
-      }
-      const reopened = await tx.case.updateMany({
-        where: { id: latest.id, status: "closed" },
-        data: {
-          status: "new",
-          severity,
-          claimedBy: null,
-          claimedAt: null,
-          closedAt: null,
-          closedBy: null,
-          outcome: null,
-        },
-      });
-      const previous = await tx.caseEvent.findFirst({
-        where: { caseId: latest.id, type: "closed" },
-        orderBy: { id: "desc" },
-        select: { data: true },
-      });
-      const previousOutcome = previous ? (parseJsonObject(previous.data).outcome ?? null) : null;
-      const type = reopened.count === 1 ? "reopened" : "resident_message";
-      const event = await tx.caseEvent.create({
-        data: {
-          caseId: latest.id,
-          type,
-          data: JSON.stringify(
-            type === "reopened"
-              ? { messageId, signals: verdict.signals, severity, previousOutcome }
-              : { messageId, signals: verdict.signals, severity },
-          ),
-          createdAt: at,
-        },
-      });
-      const current = await tx.case.findUnique({ where: { id: latest.id }, select: { status: true } });
-      return {
-        messageId,
-        escalation,
-        status: (current?.status ?? "new") as CaseStatus,
-        notice: { seq: event.id, caseId: latest.id, type, queue: latest.queue },
-      };
+    const severity = raiseSeverity(latest.severity, verdict.severity);
+    const followed = await store.commitFollowUp({
+      conversation: conversation.create,
+      message: {
+        id: messageId,
+        conversationId,
+        role: "resident",
+        text: req.text,
+        clientMessageId: req.clientMessageId ?? null,
+        createdAt: at,
+        purgeAfter,
+      },
+      caseId: latest.id,
+      routing,
+      severity,
+      signals: verdict.signals,
     });
+    return {
+      messageId,
+      escalation: { caseId: latest.id, category: latest.category, severity, queue: latest.queue },
+      status: followed.status,
+      notice: { seq: followed.seq, caseId: latest.id, type: followed.type, queue: latest.queue },
+    };
   }
 
   /**

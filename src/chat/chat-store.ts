@@ -4,24 +4,23 @@
  * cost more than the statements themselves). Everything else — cases, staff,
  * admin — keeps the model API.
  *
- * A question and its answer are written without a transaction: on
- * PostgreSQL as ONE statement (data-modifying CTEs, one commit, one WAL
- * flush); on SQLite as a few autocommit statements in an order whose every
- * crash point is harmless — the conversation first (an empty conversation is
- * purged after 30 days), then the resident's message and the reply in one
- * multi-row INSERT (atomic: a retry never finds one without the other), then
- * the knowledge-gap row (analytics; losing it loses nothing a resident sent).
- * A report is different: its conversation, message, case, `created` event and
- * the reply are committed atomically (commitReport: one statement on
- * PostgreSQL, one transaction on SQLite) before the reply is sent.
+ * Every write is atomic. A question and its answer: on PostgreSQL ONE
+ * statement (data-modifying CTEs, one commit, one WAL flush), on SQLite one
+ * transaction. A new report — its conversation, message, case, `created`
+ * event and the reply — likewise (commitReport), before the reply is sent.
+ * A follow-up to a case (commitFollowUp) is a short transaction of separate
+ * statements on both: whether it joins the case or reopens it depends on the
+ * case's status when its row is locked, which staff may change meanwhile.
  *
  * The SQL is portable between SQLite and PostgreSQL: quoted identifiers,
  * parameters bound (never interpolated), Date parameters stored by the
  * adapters exactly as the model API stores them (the suite runs on both
  * databases and reads these rows back through the model API).
  */
+import { parseJsonObject } from "../cases/case-fns.ts";
 import type { CaseStatus } from "../cases/case-types.ts";
 import { type Db, providerOf, rawSqlOf } from "../db/prisma-client.ts";
+import type { RawSql } from "../db/raw-sql.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { CaseCategory, Severity } from "./chat-types.ts";
 
@@ -110,6 +109,30 @@ export interface NewReport {
   eventData: string;
 }
 
+/**
+ * A resident message to the conversation's latest case: `attach` joins it
+ * while it is open (and reopens it if staff closed it a moment ago),
+ * `reopen` reopens it when closed.
+ */
+export interface FollowUp {
+  conversation: NewConversation | null;
+  message: NewMessage;
+  caseId: string;
+  routing: "attach" | "reopen";
+  /** The case's severity after this message. */
+  severity: Severity;
+  /** JSON-able triage signals, stored in the event. */
+  signals: readonly string[];
+}
+
+export interface FollowedUp {
+  /** The event's seq. */
+  seq: number;
+  type: "resident_message" | "reopened";
+  /** The case's status after this message. */
+  status: CaseStatus;
+}
+
 /** One resident message and the bot's answer, committed together. */
 export interface Exchange {
   conversation: NewConversation | null;
@@ -133,6 +156,20 @@ export interface ChatStore {
    * transaction on SQLite — and returns the `created` event's seq.
    */
   commitReport(report: NewReport): Promise<number>;
+  /** Commits a resident message to an existing case, with its event, in one transaction. */
+  commitFollowUp(followUp: FollowUp): Promise<FollowedUp>;
+}
+
+/** The seq of the event a statement inserted (`RETURNING "id"`). */
+function eventSeq(rows: readonly { id: unknown }[]): number {
+  const seq = Number(rows[0]?.id);
+  if (!Number.isSafeInteger(seq) || seq <= 0) throw new Error("case event committed without a seq");
+  return seq;
+}
+
+async function caseStatus(tx: RawSql, caseId: string): Promise<CaseStatus> {
+  const rows = await tx.query<{ status: CaseStatus }>(Prisma.sql`SELECT "status" FROM "Case" WHERE "id" = ${caseId}`);
+  return rows[0]?.status ?? "new";
 }
 
 /** The adapters return DATETIME/timestamp columns as ISO text (SQLite as stored, PostgreSQL without a zone: UTC). */
@@ -221,9 +258,56 @@ export function createChatStore(db: Db): ChatStore {
           return tx.query<{ id: unknown }>(last);
         });
       }
-      const seq = Number(rows[0]?.id);
-      if (!Number.isSafeInteger(seq) || seq <= 0) throw new Error("report committed without an event seq");
-      return seq;
+      return eventSeq(rows);
+    },
+
+    commitFollowUp(f) {
+      const m = f.message;
+      const at = m.createdAt;
+      const eventData = { messageId: m.id, signals: f.signals, severity: f.severity };
+      const insertEvent = async (tx: RawSql, type: FollowedUp["type"], data: object) =>
+        eventSeq(
+          await tx.query<{ id: unknown }>(Prisma.sql`INSERT INTO "CaseEvent" ("caseId", "type", "data", "createdAt")
+            VALUES (${f.caseId}, ${type}, ${JSON.stringify(data)}, ${at}) RETURNING "id"`),
+        );
+      return sql.transaction(async (tx): Promise<FollowedUp> => {
+        const c = f.conversation;
+        if (c) {
+          await tx.execute(Prisma.sql`INSERT INTO "Conversation" ("id", "channel", "area", "createdAt", "lastMessageAt", "purgeAfter")
+            VALUES (${c.id}, ${c.channel}, ${c.area}, ${c.createdAt}, ${c.lastMessageAt}, ${c.purgeAfter})`);
+        }
+        await tx.execute(Prisma.sql`INSERT INTO "Message" (${messageColumns}) VALUES ${messageRow(m)}`);
+        if (f.routing === "attach") {
+          // Only while still open: staff may have closed it a moment ago, and then it reopens below.
+          const attached = await tx.query<{ status: CaseStatus }>(Prisma.sql`UPDATE "Case"
+            SET "severity" = ${f.severity}, "updatedAt" = ${at}
+            WHERE "id" = ${f.caseId} AND "status" IN ('new', 'claimed') RETURNING "status"`);
+          const open = attached[0];
+          if (open)
+            return {
+              seq: await insertEvent(tx, "resident_message", eventData),
+              type: "resident_message",
+              status: open.status,
+            };
+        }
+        const reopened = await tx.execute(Prisma.sql`UPDATE "Case"
+          SET "status" = 'new', "severity" = ${f.severity}, "claimedBy" = NULL, "claimedAt" = NULL,
+              "closedAt" = NULL, "closedBy" = NULL, "outcome" = NULL, "updatedAt" = ${at}
+          WHERE "id" = ${f.caseId} AND "status" = 'closed'`);
+        if (reopened === 1) {
+          const previous = await tx.query<{ data: string }>(Prisma.sql`SELECT "data" FROM "CaseEvent"
+            WHERE "caseId" = ${f.caseId} AND "type" = 'closed' ORDER BY "id" DESC LIMIT 1`);
+          const previousOutcome = previous[0] ? (parseJsonObject(previous[0].data).outcome ?? null) : null;
+          return {
+            seq: await insertEvent(tx, "reopened", { ...eventData, previousOutcome }),
+            type: "reopened",
+            status: "new",
+          };
+        }
+        // Someone else reopened it first: the message joins the case as it is now.
+        const seq = await insertEvent(tx, "resident_message", eventData);
+        return { seq, type: "resident_message", status: await caseStatus(tx, f.caseId) };
+      });
     },
 
     async conversation(id) {
@@ -286,7 +370,9 @@ export function createChatStore(db: Db): ChatStore {
         await sql.execute(Prisma.sql`WITH ${Prisma.join(ctes)} ${last}`);
         return;
       }
-      for (const statement of statements) await sql.execute(statement);
+      await sql.transaction(async (tx) => {
+        for (const statement of statements) await tx.execute(statement);
+      });
     },
   };
 }

@@ -4,23 +4,30 @@
  * Why: with driver adapters, the Prisma client compiles every query — the
  * model API and `$queryRaw` alike — in its WebAssembly query compiler and maps
  * the result in JavaScript. Profiling the chat route under load showed that
- * bookkeeping at ~0.5 ms of CPU per statement, most of a Q&A message's cost;
- * the adapter itself (bind, run, read) takes ~0.1 ms. The few statements every
- * chat message runs (src/chat/chat-store.ts) go straight to the adapter; the
- * rest of the app keeps the client.
+ * bookkeeping at ~0.5 ms of CPU per statement, most of a Q&A message's cost.
+ * The few statements every chat message runs (src/chat/chat-store.ts) skip
+ * it; the rest of the app keeps the client.
  *
  * It is the client's own connection, not a second one: the client is built
  * with a factory that hands the same adapter to both (prisma-client.ts).
  * On SQLite that matters: better-sqlite3 is synchronous, and a second
  * connection waiting for the write lock held by the client's transaction would
- * block the event loop that transaction needs to finish. Statements here run
- * outside any transaction, exactly like the client's own non-transactional
- * queries on that connection.
+ * block the event loop that transaction needs to finish.
+ *
+ * On SQLite the statements go to the adapter's better-sqlite3 handle with a
+ * cache of prepared statements: the adapter prepares every statement anew, and
+ * under load that compile was the largest single cost after the client's.
+ * Writes belong in transaction(): it takes the adapter's transaction lock, the
+ * one the client's interactive transactions take, so a write here never lands
+ * inside (and is never rolled back with) a transaction the client has open on
+ * the same connection. On PostgreSQL the statements go through the adapter.
  *
  * Statements are Prisma.sql tagged templates: parameters always bound, never
  * interpolated; `?` placeholders on SQLite, `$n` on PostgreSQL.
  */
-import type { Prisma } from "../generated/prisma/client.ts";
+
+import { Prisma } from "../generated/prisma/client.ts";
+import { createLruCache, type LruCache } from "../shared/lru-cache.ts";
 
 type ArgScalar = "string" | "int" | "float" | "boolean" | "datetime" | "unknown";
 
@@ -33,6 +40,20 @@ interface AdapterQuery {
 interface AdapterQueryable {
   queryRaw(query: AdapterQuery): Promise<{ columnNames: string[]; rows: unknown[][] }>;
   executeRaw(query: AdapterQuery): Promise<number>;
+}
+
+/** The part of a better-sqlite3 statement this module uses. */
+interface SqliteStatement {
+  readonly reader: boolean;
+  safeIntegers(toggle: boolean): SqliteStatement;
+  all(...args: unknown[]): unknown[];
+  run(...args: unknown[]): { changes: number };
+}
+
+/** The part of a better-sqlite3 Database this module uses. */
+export interface SqliteHandle {
+  prepare(sql: string): SqliteStatement;
+  readonly inTransaction: boolean;
 }
 
 /** The part of Prisma's SqlDriverAdapter this module uses. */
@@ -90,7 +111,159 @@ function runner(provider: string, on: () => Promise<AdapterQueryable>): RawSql {
 
 const BARE = (sql: string): AdapterQuery => ({ sql, args: [], argTypes: [] });
 
+/** Prepared statements kept per handle; the SQL texts on the hot path are few (the count of IN-list items varies). */
+const STATEMENT_CACHE_SIZE = 256;
+const statementCaches = new WeakMap<SqliteHandle, LruCache<SqliteStatement>>();
+
+/** A parameter as the better-sqlite3 adapter binds it, so rows read back through the model API are the same. */
+function sqliteArg(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().replace("Z", "+00:00");
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return value;
+}
+
+function sqliteRunner(handle: SqliteHandle): RawSql {
+  let cache = statementCaches.get(handle);
+  if (!cache) {
+    cache = createLruCache<SqliteStatement>(STATEMENT_CACHE_SIZE);
+    statementCaches.set(handle, cache);
+  }
+  const statements = cache;
+  const prepared = (sql: Prisma.Sql) => {
+    let stmt = statements.get(sql.sql);
+    if (!stmt) {
+      stmt = handle.prepare(sql.sql);
+      // The adapter's handle reads integers as BigInt; the values here (event seqs, counts) fit a number.
+      if (stmt.reader) stmt.safeIntegers(false);
+      statements.set(sql.sql, stmt);
+    }
+    return { stmt, args: sql.values.map(sqliteArg) };
+  };
+  return {
+    async query<T extends object>(sql: Prisma.Sql) {
+      const { stmt, args } = prepared(sql);
+      if (!stmt.reader) {
+        stmt.run(...args);
+        return [];
+      }
+      return stmt.all(...args) as T[];
+    },
+    async execute(sql) {
+      const { stmt, args } = prepared(sql);
+      return stmt.run(...args).changes;
+    },
+  };
+}
+
+/** The better-sqlite3 adapter keeps its Database in `client` (public in its JavaScript, undeclared in its types). */
+function sqliteHandleOf(connection: AdapterConnection): SqliteHandle {
+  const handle = (connection as unknown as { client?: Partial<SqliteHandle> }).client;
+  if (typeof handle?.prepare !== "function") throw new Error("raw SQL: the SQLite adapter exposes no database handle");
+  return handle as SqliteHandle;
+}
+
+interface Job {
+  fn: (tx: RawSql) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * SQLite: statements on the adapter's handle; transactions are group-committed.
+ *
+ * Every SQLite commit appends each page it changed to the WAL, and the
+ * checkpoints that copy the WAL back and sync it are what hold the app's
+ * writes up (sqlite-checkpointer.ts). Transactions that become ready in the
+ * same turn of the event loop therefore share one commit: each runs in its own
+ * SAVEPOINT — rolled back alone when it throws, so each is still all or
+ * nothing and sees no other's failure — and the pages they share (the ends of
+ * the tables and of the time-ordered indexes) are written once. Every caller
+ * hears back only after the COMMIT: nothing is acknowledged before it is
+ * durable. Under light load a batch is one transaction and this is a plain
+ * commit one turn later.
+ *
+ * The batch holds the adapter's transaction lock from BEGIN (sent by
+ * startTransaction) to COMMIT, like one of the client's own transactions.
+ */
+function createSqliteRawSql(connection: () => Promise<AdapterConnection>): RawSqlWithTransactions {
+  const direct = async () => sqliteRunner(sqliteHandleOf(await connection()));
+  let pending: Job[] | null = null;
+
+  async function runBatch(jobs: Job[]): Promise<void> {
+    let conn: AdapterConnection;
+    let tx: Awaited<ReturnType<AdapterConnection["startTransaction"]>>;
+    try {
+      conn = await connection();
+      tx = await conn.startTransaction();
+    } catch (err) {
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    const handle = sqliteHandleOf(conn);
+    const control = sqliteRunner(handle);
+    const run = (text: string) => control.execute(Prisma.raw(text));
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
+    try {
+      for (const job of jobs) {
+        await run("SAVEPOINT job");
+        try {
+          const value = await job.fn(sqliteRunner(handle));
+          await run("RELEASE job");
+          outcomes.push({ ok: true, value });
+        } catch (err) {
+          // SQLite ends the whole transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR…): then the batch is lost.
+          if (!handle.inTransaction) throw err;
+          await run("ROLLBACK TO job");
+          await run("RELEASE job");
+          outcomes.push({ ok: false, err });
+        }
+      }
+      await run("COMMIT");
+    } catch (err) {
+      try {
+        if (handle.inTransaction) await run("ROLLBACK");
+      } finally {
+        await tx.rollback();
+      }
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    await tx.commit();
+    jobs.forEach((job, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) job.resolve(outcome.value);
+      else job.reject(outcome ? outcome.err : new Error("transaction not run"));
+    });
+  }
+
+  return {
+    async query<T extends object>(sql: Prisma.Sql) {
+      return (await direct()).query<T>(sql);
+    },
+    async execute(sql) {
+      return (await direct()).execute(sql);
+    },
+    transaction<T>(fn: (tx: RawSql) => Promise<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        if (!pending) {
+          const jobs: Job[] = [];
+          pending = jobs;
+          setImmediate(() => {
+            pending = null;
+            // A job already settled ignores this; none is left waiting whatever fails.
+            runBatch(jobs).catch((err: unknown) => {
+              for (const job of jobs) job.reject(err);
+            });
+          });
+        }
+        pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      });
+    },
+  };
+}
+
 export function createRawSql(connection: () => Promise<AdapterConnection>, provider: string): RawSqlWithTransactions {
+  if (provider === "sqlite") return createSqliteRawSql(connection);
   return {
     ...runner(provider, connection),
     async transaction(fn) {

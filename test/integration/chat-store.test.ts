@@ -1,11 +1,13 @@
 /**
  * The chat hot path's SQL (src/chat/chat-store.ts) on the real database —
  * SQLite, or PostgreSQL with TEST_DATABASE_URL: a report commits all or nothing,
- * and a failed one leaves the shared connection usable.
+ * and a failed one leaves the shared connection usable; a follow-up joins an
+ * open case or reopens a closed one; and a write here never lands inside a
+ * transaction the Prisma client has open on the same connection.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createChatStore, type NewReport } from "../../src/chat/chat-store.ts";
+import { createChatStore, type NewMessage, type NewReport } from "../../src/chat/chat-store.ts";
 import { buildTestApp, type TestApp } from "../helpers/test-app.ts";
 
 let t: TestApp;
@@ -82,5 +84,193 @@ describe("commitReport", () => {
       await tx.caseEvent.create({ data: { caseId: next.kase.id, type: "noted", data: "{}" } });
     });
     expect(await t.db.caseEvent.count({ where: { caseId: next.kase.id } })).toBe(2);
+  });
+});
+
+function residentMessage(conversationId: string, text: string): NewMessage {
+  const at = new Date();
+  return {
+    id: randomUUID(),
+    conversationId,
+    role: "resident",
+    text,
+    clientMessageId: null,
+    createdAt: at,
+    purgeAfter: new Date(at.getTime() + 86_400_000),
+  };
+}
+
+describe("commitFollowUp", () => {
+  it("attach: an open case gets the message, the raised severity and a resident_message event; its status stays", async () => {
+    const store = createChatStore(t.db);
+    const r = report(randomUUID());
+    await store.commitReport(r);
+    await t.db.case.update({ where: { id: r.kase.id }, data: { status: "claimed", claimedBy: "someone" } });
+    const message = residentMessage(r.kase.conversationId, "他拿刀了");
+    const done = await store.commitFollowUp({
+      conversation: null,
+      message,
+      caseId: r.kase.id,
+      routing: "attach",
+      severity: "immediate",
+      signals: ["weapon"],
+    });
+    expect(done).toMatchObject({ type: "resident_message", status: "claimed" });
+    const event = await t.db.caseEvent.findUnique({ where: { id: done.seq } });
+    expect(event).toMatchObject({ caseId: r.kase.id, type: "resident_message" });
+    expect(JSON.parse(event?.data ?? "{}")).toEqual({
+      messageId: message.id,
+      signals: ["weapon"],
+      severity: "immediate",
+    });
+    expect(await t.db.case.findUnique({ where: { id: r.kase.id } })).toMatchObject({
+      severity: "immediate",
+      status: "claimed",
+      claimedBy: "someone",
+    });
+    expect(await t.db.message.count({ where: { id: message.id } })).toBe(1);
+  });
+
+  it("attach to a case staff closed a moment ago: the case reopens, unclaimed, and the event carries the previous outcome", async () => {
+    const store = createChatStore(t.db);
+    const r = report(randomUUID());
+    await store.commitReport(r);
+    await t.db.case.update({
+      where: { id: r.kase.id },
+      data: { status: "closed", closedAt: new Date(), closedBy: "someone", outcome: "referred", claimedBy: "someone" },
+    });
+    await t.db.caseEvent.create({
+      data: { caseId: r.kase.id, type: "closed", data: JSON.stringify({ outcome: "referred" }) },
+    });
+    const message = residentMessage(r.kase.conversationId, "他又回来了");
+    const done = await store.commitFollowUp({
+      conversation: null,
+      message,
+      caseId: r.kase.id,
+      routing: "attach",
+      severity: "urgent",
+      signals: [],
+    });
+    expect(done).toMatchObject({ type: "reopened", status: "new" });
+    const event = await t.db.caseEvent.findUnique({ where: { id: done.seq } });
+    expect(JSON.parse(event?.data ?? "{}")).toMatchObject({ messageId: message.id, previousOutcome: "referred" });
+    expect(await t.db.case.findUnique({ where: { id: r.kase.id } })).toMatchObject({
+      status: "new",
+      claimedBy: null,
+      closedAt: null,
+      outcome: null,
+    });
+  });
+
+  it("reopen of a case someone else already reopened: the message joins it as it is", async () => {
+    const store = createChatStore(t.db);
+    const r = report(randomUUID());
+    await store.commitReport(r);
+    await t.db.case.update({ where: { id: r.kase.id }, data: { status: "claimed", claimedBy: "someone" } });
+    const done = await store.commitFollowUp({
+      conversation: null,
+      message: residentMessage(r.kase.conversationId, "谢谢"),
+      caseId: r.kase.id,
+      routing: "reopen",
+      severity: "urgent",
+      signals: [],
+    });
+    expect(done).toMatchObject({ type: "resident_message", status: "claimed" });
+  });
+
+  it("all or nothing: a follow-up to a case that does not exist stores no message", async () => {
+    const store = createChatStore(t.db);
+    const r = report(randomUUID());
+    await store.commitReport(r);
+    const message = residentMessage(r.kase.conversationId, "还在吗");
+    await expect(
+      store.commitFollowUp({
+        conversation: null,
+        message,
+        caseId: randomUUID(),
+        routing: "reopen",
+        severity: "urgent",
+        signals: [],
+      }),
+    ).rejects.toThrow();
+    expect(await t.db.message.count({ where: { id: message.id } })).toBe(0);
+  });
+});
+
+describe("the client's transactions", () => {
+  it("a question and answer committed while a client transaction is open survive that transaction's rollback", async () => {
+    const store = createChatStore(t.db);
+    const r = report(randomUUID());
+    await store.commitReport(r);
+    const question = residentMessage(r.kase.conversationId, "家长学校在哪里");
+    const answer: NewMessage = {
+      ...residentMessage(r.kase.conversationId, "在……"),
+      role: "bot",
+      inReplyTo: question.id,
+    };
+    let committed: Promise<void> | undefined;
+    await expect(
+      t.db.$transaction(async (tx) => {
+        await tx.staffUser.count();
+        // Another request's question arrives while this transaction is open on the shared connection.
+        committed = store.commitExchange({
+          conversation: null,
+          resident: question,
+          unanswered: null,
+          bot: answer,
+          area: null,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error("rolled back on purpose");
+      }),
+    ).rejects.toThrow("rolled back on purpose");
+    await committed;
+    expect(await t.db.message.count({ where: { id: { in: [question.id, answer.id] } } })).toBe(2);
+  });
+
+  it("a report committed while a client transaction is open survives that transaction's rollback", async () => {
+    const store = createChatStore(t.db);
+    const r = report(randomUUID());
+    let committed: Promise<number> | undefined;
+    await expect(
+      t.db.$transaction(async (tx) => {
+        await tx.staffUser.count();
+        // Another request's report arrives while this transaction is open on the shared connection.
+        committed = store.commitReport(r);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error("rolled back on purpose");
+      }),
+    ).rejects.toThrow("rolled back on purpose");
+    const seq = await committed;
+    expect(await t.db.caseEvent.findUnique({ where: { id: seq } })).toMatchObject({ caseId: r.kase.id });
+    expect(await t.db.case.count({ where: { id: r.kase.id } })).toBe(1);
+  });
+});
+
+describe("transactions that become ready together (group commit on SQLite)", () => {
+  it("each is all or nothing: one that fails leaves the others committed, and each caller hears its own outcome", async () => {
+    const store = createChatStore(t.db);
+    const first = report(randomUUID());
+    await store.commitReport(first);
+    const good = Array.from({ length: 5 }, () => report(randomUUID()));
+    const clash = report(first.kase.id); // its case insert fails after its message insert
+    const settled = await Promise.allSettled([
+      ...good.slice(0, 2).map((r) => store.commitReport(r)),
+      store.commitReport(clash),
+      ...good.slice(2).map((r) => store.commitReport(r)),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const seqs = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+    expect(new Set(seqs).size).toBe(5);
+    for (const r of good) expect(await t.db.case.count({ where: { id: r.kase.id } })).toBe(1);
+    expect(await t.db.message.count({ where: { id: clash.message.id } })).toBe(0);
+    expect(await t.db.conversation.count({ where: { id: clash.kase.conversationId } })).toBe(0);
   });
 });
