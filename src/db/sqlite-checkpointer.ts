@@ -8,14 +8,27 @@
  * auto-checkpoints, 20.2 ms and 61 ms without; chat throughput 595 → 769 req/s.
  *
  * So the app's connection stops auto-checkpointing and a worker thread with
- * its own connection runs `wal_checkpoint(PASSIVE)` every second: PASSIVE
- * never waits for readers or writers, so it cannot block the app's commits,
- * and a fully checkpointed WAL is rewound by the next writer, so it stays small.
+ * its own connection runs `wal_checkpoint(PASSIVE)` every 100 ms: PASSIVE
+ * never waits for readers or writers, so it cannot block the app's commits.
+ *
+ * PASSIVE alone is not enough under sustained writes: the WAL is only rewound
+ * when a writer finds it fully checkpointed, and with commits arriving while
+ * every checkpoint runs it never is — at 500 chat messages/s the WAL grew by
+ * 33 MB/s without bound (2 GB in a minute; found with `npm run load`). So once
+ * the WAL passes `restartAtBytes` the worker follows the PASSIVE pass with a
+ * RESTART: it copies the few frames written since, waits for the writer, and
+ * lets the next commit rewind the log. That holds the app's commits back for
+ * that short catch-up (the app's busy_timeout waits; ~20 ms on this machine's
+ * disk), once per `restartAtBytes` of log; the app's journal_size_limit
+ * (prisma-client.ts) trims the file back after a burst. Larger limits were
+ * measured worse, not better: the catch-up grows with the log (`npm run load`:
+ * 64 MB → RESTARTs of ~55 ms, 128 MB → ~75 ms).
+ *
  * If the worker fails or exits, the app's connection goes back to
  * auto-checkpointing (nothing lost; only the latency win).
  *
  * The worker talks to the database through better-sqlite3, the driver under
- * Prisma's SQLite adapter: it only runs the checkpoint pragma, never reads or
+ * Prisma's SQLite adapter: it only runs checkpoint pragmas, never reads or
  * writes data.
  */
 import { createRequire } from "node:module";
@@ -24,16 +37,24 @@ import type { Db } from "./prisma-client.ts";
 
 /** SQLite's own default, restored when the worker is gone. */
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
-const INTERVAL_MS = 1000;
+/**
+ * Short passes: each copies less and syncs less, and the RESTART that follows a
+ * pass past the size limit has fewer frames left to copy while it holds writers.
+ */
+const INTERVAL_MS = 100;
+/** WAL size past which a PASSIVE pass is followed by a RESTART (about a quarter second of writes at 500 messages/s). */
+export const WAL_RESTART_BYTES = 8 * 1024 * 1024;
 
 // Plain CommonJS so the worker needs no TypeScript loader; the driver's path comes from here.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { timeout: 5000 });
+const pageSize = db.pragma("page_size", { simple: true });
 const timer = setInterval(() => {
   try {
-    db.pragma("wal_checkpoint(PASSIVE)");
+    const [passive] = db.pragma("wal_checkpoint(PASSIVE)");
+    if (passive && passive.log * pageSize >= workerData.restartAtBytes) db.pragma("wal_checkpoint(RESTART)");
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message ? err.message : err) });
   }
@@ -57,9 +78,10 @@ export async function startSqliteCheckpointer(
   file: string,
   onError: (err: Error) => void,
   intervalMs = INTERVAL_MS,
+  restartAtBytes = WAL_RESTART_BYTES,
 ): Promise<SqliteCheckpointer> {
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartAtBytes } });
   worker.unref();
   let stopping = false;
   const fallBack = (err: Error) => {

@@ -49,4 +49,25 @@ describe.skipIf(!onSqlite)("SQLite WAL checkpoints run in a worker, off the even
     expect(await autocheckpoint(db)).toBe(1000);
     expect(errors).toEqual([]);
   });
+
+  it("under writes without a pause the WAL is still rewound: past the restart size a RESTART follows (no checkpoint starvation)", async () => {
+    const wal = `${sqliteFilePath(database.url)}-wal`;
+    const errors: Error[] = [];
+    // Restart past 1 MB; 12 MB of writes with no idle moment for a PASSIVE pass to finish the log.
+    const checkpointer = await startSqliteCheckpointer(
+      db,
+      sqliteFilePath(database.url),
+      (e) => errors.push(e),
+      20,
+      1024 * 1024,
+    );
+    let peak = 0;
+    for (let i = 0; i < 3000; i++) {
+      await write(db, 100_000 + i, 1);
+      if (i % 100 === 99) peak = Math.max(peak, statSync(wal).size);
+    }
+    await checkpointer.stop();
+    expect(peak).toBeLessThan(6 * 1024 * 1024);
+    expect(errors).toEqual([]);
+  });
 });
