@@ -1,4 +1,3 @@
-import helmet from "@fastify/helmet";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
@@ -31,6 +30,7 @@ import { closeSocketsForRestart, drainConnectionsOnClose } from "./shared/gracef
 import { healthRoutes, infoRoutes } from "./shared/health-routes.ts";
 import { registerOpenApi } from "./shared/openapi.ts";
 import { opsRoutes } from "./shared/ops-plugin.ts";
+import { registerSecurityHeaders } from "./shared/security-headers.ts";
 import { createPostgresRateLimiter } from "./shared/shared-rate-limiter.ts";
 import { staffPlugin } from "./staff/staff-plugin.ts";
 
@@ -86,27 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'none'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
-        manifestSrc: ["'self'"],
-        baseUri: ["'none'"],
-        formAction: ["'none'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    // The page links to no other origin; nothing to leak in a referrer.
-    referrerPolicy: { policy: "no-referrer" },
-  });
-  // What a resident asked must not stay in a shared phone's cache or a proxy.
-  app.addHook("onSend", async (_request, reply) => {
-    reply.header("Cache-Control", "no-store");
-  });
+  registerSecurityHeaders(app);
 
   // Before any route: the OpenAPI document collects routes as they are added; CORS for the resident API only.
   await registerOpenApi(app);

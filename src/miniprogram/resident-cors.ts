@@ -17,19 +17,25 @@ export function isResidentApiPath(url: string): boolean {
   return RESIDENT_API.test(q === -1 ? url : url.slice(0, q));
 }
 
+/**
+ * Without CORS_ORIGINS nothing is registered: no route gets CORS headers, and
+ * no request pays for the plugin's per-request hook. With origins, the
+ * options object is built once.
+ */
 export async function registerResidentCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
+  if (origins.length === 0) return;
   const allowed = new Set(origins);
+  const residentOptions = {
+    origin: (origin: string | undefined, cb: (err: Error | null, allow: boolean) => void) =>
+      cb(null, origin !== undefined && allowed.has(origin)),
+    methods: ["GET", "POST"],
+    allowedHeaders: ["Content-Type"],
+    credentials: false,
+    maxAge: 600,
+  };
+  const closed = { origin: false };
   await app.register(cors, {
     hideOptionsRoute: true,
-    delegator: (request, callback) => {
-      if (allowed.size === 0 || !isResidentApiPath(request.url)) return callback(null, { origin: false });
-      callback(null, {
-        origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)),
-        methods: ["GET", "POST"],
-        allowedHeaders: ["Content-Type"],
-        credentials: false,
-        maxAge: 600,
-      });
-    },
+    delegator: (request, callback) => callback(null, isResidentApiPath(request.url) ? residentOptions : closed),
   });
 }
