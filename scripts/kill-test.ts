@@ -17,6 +17,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { WebSocket } from "ws";
+import { SERVER_NODE_FLAGS } from "./lib/server-process.ts";
 
 const PG = process.env.KILL_PG ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REPORTS = Number(process.env.KILL_REPORTS ?? 1000);
@@ -51,7 +52,7 @@ const procs: (ChildProcess | null)[] = PORTS.map(() => null);
 const up: boolean[] = PORTS.map(() => false);
 
 function start(i: number): void {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, "--import", "tsx", "src/server.ts"], {
     env: {
       ...process.env,
       PORT: String(PORTS[i]),
