@@ -9,7 +9,6 @@ import {
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { PrismaClient as PgPrismaClient } from "../generated/prisma-pg/client.ts";
 import { type AdapterConnection, createRawSql, type RawSqlWithTransactions } from "./raw-sql.ts";
-import { WAL_RESTART_BYTES } from "./sqlite-checkpointer.ts";
 
 /** The adapter connection type, as the adapters' connect() declares it. */
 type SqlDriverAdapter = Awaited<ReturnType<PrismaBetterSQLite3["connect"]>>;
@@ -93,19 +92,19 @@ export function createPrismaClient(databaseUrl: string): Db {
   return client;
 }
 
+/** How long an SQLite statement waits for a lock another connection holds. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * SQLite settings for a server: WAL lets readers proceed during a write and
  * makes a commit one fsync of the log instead of two of the database
  * (synchronous=NORMAL in WAL mode still survives a process crash; only an OS
  * crash can lose the last commits). busy_timeout waits for a lock instead of
- * failing. journal_size_limit trims the WAL file back once a checkpoint has
- * rewound it (sqlite-checkpointer.ts), so a burst does not leave it at its
- * peak size on disk. No-op on other databases.
+ * failing. No-op on other databases.
  */
 export async function prepareDatabase(db: Db, databaseUrl: string): Promise<void> {
   if (databaseProvider(databaseUrl) !== "sqlite") return;
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
-  await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
-  await db.$queryRawUnsafe(`PRAGMA journal_size_limit = ${2 * WAL_RESTART_BYTES}`);
+  await db.$queryRawUnsafe(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
 }

@@ -76,6 +76,20 @@ export interface RawSql {
 export interface RawSqlWithTransactions extends RawSql {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: RawSql) => Promise<T>): Promise<T>;
+  /**
+   * SQLite: transactions enter the gate before they begin and leave it after
+   * their commit. While it is closed they wait — asynchronously, so the event
+   * loop serves everything else meanwhile (sqlite-checkpointer.ts closes it
+   * for a RESTART once the transactions inside have left). null removes it.
+   */
+  setWriteGate(gate: WriteGate | null): void;
+}
+
+/** Something that holds writes back for a moment. */
+export interface WriteGate {
+  /** Resolves once the caller is inside: at once when open, else when it opens. */
+  enter(): Promise<void>;
+  leave(): void;
 }
 
 function scalarOf(value: unknown): ArgScalar {
@@ -188,8 +202,19 @@ interface Job {
 function createSqliteRawSql(connection: () => Promise<AdapterConnection>): RawSqlWithTransactions {
   const direct = async () => sqliteRunner(sqliteHandleOf(await connection()));
   let pending: Job[] | null = null;
+  let gate: WriteGate | null = null;
 
   async function runBatch(jobs: Job[]): Promise<void> {
+    const held = gate;
+    if (held) await held.enter();
+    try {
+      await runBatchInside(jobs);
+    } finally {
+      held?.leave();
+    }
+  }
+
+  async function runBatchInside(jobs: Job[]): Promise<void> {
     let conn: AdapterConnection;
     let tx: Awaited<ReturnType<AdapterConnection["startTransaction"]>>;
     try {
@@ -243,6 +268,9 @@ function createSqliteRawSql(connection: () => Promise<AdapterConnection>): RawSq
     async execute(sql) {
       return (await direct()).execute(sql);
     },
+    setWriteGate(next) {
+      gate = next;
+    },
     transaction<T>(fn: (tx: RawSql) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         if (!pending) {
@@ -266,6 +294,8 @@ export function createRawSql(connection: () => Promise<AdapterConnection>, provi
   if (provider === "sqlite") return createSqliteRawSql(connection);
   return {
     ...runner(provider, connection),
+    // PostgreSQL checkpoints on its own; nothing here holds writes back.
+    setWriteGate() {},
     async transaction(fn) {
       const tx = await (await connection()).startTransaction();
       let result: Awaited<ReturnType<typeof fn>>;

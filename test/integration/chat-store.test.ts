@@ -6,8 +6,9 @@
  * transaction the Prisma client has open on the same connection.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createChatStore, type NewMessage, type NewReport } from "../../src/chat/chat-store.ts";
+import { rawSqlOf } from "../../src/db/prisma-client.ts";
 import { buildTestApp, type TestApp } from "../helpers/test-app.ts";
 
 let t: TestApp;
@@ -272,5 +273,37 @@ describe("transactions that become ready together (group commit on SQLite)", () 
     for (const r of good) expect(await t.db.case.count({ where: { id: r.kase.id } })).toBe(1);
     expect(await t.db.message.count({ where: { id: clash.message.id } })).toBe(0);
     expect(await t.db.conversation.count({ where: { id: clash.kase.conversationId } })).toBe(0);
+  });
+});
+
+describe.skipIf(inject("pgAdminUrl") !== "")("the write gate (SQLite: closed while a WAL RESTART runs)", () => {
+  it("holds a transaction back until it opens, and the event loop runs meanwhile", async () => {
+    const store = createChatStore(t.db);
+    let open: () => void = () => {};
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    let inside = 0;
+    rawSqlOf(t.db).setWriteGate({
+      enter: async () => {
+        await opened;
+        inside++;
+      },
+      leave: () => {
+        inside--;
+      },
+    });
+    try {
+      const r = report(randomUUID());
+      let committed = false;
+      const commit = store.commitReport(r).then(() => (committed = true));
+      // Timers still fire while the commit waits: the wait is not a sleep on the event loop.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(committed).toBe(false);
+      open();
+      await commit;
+      expect(inside).toBe(0); // it left after its commit
+      expect(await t.db.case.count({ where: { id: r.kase.id } })).toBe(1);
+    } finally {
+      rawSqlOf(t.db).setWriteGate(null);
+    }
   });
 });
