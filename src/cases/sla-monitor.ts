@@ -10,7 +10,7 @@ import { JOB_SLA_MONITOR, tryJobLock } from "../db/job-lock.ts";
 import { type Db, providerOf } from "../db/prisma-client.ts";
 import type { EventBus } from "./case-events-bus.ts";
 import { parseJsonObject } from "./case-fns.ts";
-import { dueBreach, SLA_CHECK_INTERVAL_MS, SLA_CLOCK_EVENTS, waitingSince } from "./sla-fns.ts";
+import { dueBreach, possiblyDue, SLA_CHECK_INTERVAL_MS, SLA_CLOCK_EVENTS, waitingSince } from "./sla-fns.ts";
 
 export interface SlaMonitorDeps {
   db: Db;
@@ -35,15 +35,19 @@ export function createSlaMonitor(deps: SlaMonitorDeps): SlaMonitor {
   let running: Promise<string[]> | null = null;
 
   async function pass(at: Date): Promise<string[]> {
+    const candidates = {
+      status: "new",
+      OR: possiblyDue(at).map((d) => ({ severity: d.severity, createdAt: { lte: d.createdAtMost } })),
+    };
     const waiting = await db.case.findMany({
-      where: { status: "new" },
+      where: candidates,
       select: { id: true, queue: true, severity: true, createdAt: true },
     });
     if (waiting.length === 0) return [];
     // A join, not `caseId IN (…ids)`: with thousands of waiting cases the id list exceeded
     // SQLite's bound-parameter limit and the pass failed (found under load, npm run load).
     const events = await db.caseEvent.findMany({
-      where: { case: { status: "new" }, type: { in: [...SLA_CLOCK_EVENTS, "sla_breached"] } },
+      where: { case: candidates, type: { in: [...SLA_CLOCK_EVENTS, "sla_breached"] } },
       select: { caseId: true, type: true, data: true, createdAt: true },
       orderBy: { id: "asc" },
     });

@@ -91,6 +91,15 @@ describe("an unclaimed case past its deadline alerts the queue and every supervi
         queue: "fulian-dv",
         channel: "web",
         signals: "[]",
+        // Old enough for the pass to read (concern: 24 h) — but transferred since, so not due.
+        createdAt: plus(76 * MIN - 25 * 60 * MIN),
+      })),
+    });
+    await t.db.caseEvent.createMany({
+      data: Array.from({ length: 5000 }, (_, i) => ({
+        caseId: `sla-bulk-${i}`,
+        type: "transferred",
+        data: "{}",
         createdAt: plus(60 * MIN),
       })),
     });

@@ -9,7 +9,7 @@ import {
   residentReplyStyle,
   routeResidentMessage,
 } from "../../src/cases/case-fns.ts";
-import { dueBreach, isOverdue, SLA_MS, slaDeadline, waitingSince } from "../../src/cases/sla-fns.ts";
+import { dueBreach, isOverdue, possiblyDue, SLA_MS, slaDeadline, waitingSince } from "../../src/cases/sla-fns.ts";
 import type { Severity } from "../../src/chat/chat-types.ts";
 
 const T0 = new Date("2026-12-01T02:00:00.000Z");
@@ -39,6 +39,28 @@ describe("claim deadlines: immediate 3 min, urgent 15 min, concern 24 h after en
         events.map((e) => ({ at: e })),
       ).toISOString(),
     ).toBe(expected.toISOString());
+  });
+});
+
+describe("the SLA pass reads only cases old enough to be due", () => {
+  const cutoff = (severity: Severity) =>
+    possiblyDue(T0).find((d) => d.severity === severity)?.createdAtMost.getTime() ?? Number.NaN;
+  it.each([
+    ["immediate", 3 * MIN],
+    ["urgent", 15 * MIN],
+    ["concern", 24 * HOUR],
+  ] as const)("%s: created at most %i ms ago is not read", (severity, ms) => {
+    expect(cutoff(severity)).toBe(T0.getTime() - ms);
+  });
+
+  it.each([
+    ["immediate", 3 * MIN],
+    ["urgent", 15 * MIN],
+    ["concern", 24 * HOUR],
+  ] as const)("%s: a case created just after the cutoff is never due yet, whatever its events", (severity, ms) => {
+    const createdAt = new Date(T0.getTime() - ms + 1);
+    const since = waitingSince(createdAt, [{ at: at(-ms - HOUR) }]);
+    expect(dueBreach({ status: "new", severity, waitingSince: since, alerted: [] }, T0)).toBeNull();
   });
 });
 
