@@ -44,7 +44,9 @@ describe("claim deadlines: immediate 3 min, urgent 15 min, concern 24 h after en
 
 describe("the SLA pass reads only cases old enough to be due", () => {
   const cutoff = (severity: Severity) =>
-    possiblyDue(T0).find((d) => d.severity === severity)?.createdAtMost.getTime() ?? Number.NaN;
+    possiblyDue(T0)
+      .find((d) => d.severity === severity)
+      ?.createdAtMost.getTime() ?? Number.NaN;
   it.each([
     ["immediate", 3 * MIN],
     ["urgent", 15 * MIN],
