@@ -99,11 +99,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const hub = deps.hub ?? createConversationHub();
   // Several instances on PostgreSQL share the counters (RateLimitBucket); SQLite is one instance: in memory.
+  const onLimiterError = (err: unknown) => app.log.warn({ err }, "rate limit counters: sync or sweep failed");
   const limiter = createResidentLimiter(
     deps.config.RATE_LIMIT_PER_MINUTE,
-    providerOf(deps.db) === "postgresql" ? (windowMs) => createPostgresRateLimiter(deps.db, windowMs) : undefined,
+    onLimiterError,
+    providerOf(deps.db) === "postgresql"
+      ? (windowMs) => createPostgresRateLimiter(deps.db, windowMs, { onError: onLimiterError })
+      : undefined,
   );
-  app.addHook("onClose", async () => limiter.stop());
+  app.addHook("onClose", () => limiter.stop());
   const queues = deps.queues ?? loadQueueCatalog();
   const bus = deps.bus ?? (await createAppEventBus(app, deps.db, deps.config.DATABASE_URL));
   const delivery = createResidentDelivery({ db: deps.db, hub });

@@ -8,7 +8,8 @@ const WINDOW_MS = 60_000;
 export interface ResidentLimiter {
   /** Rejects with ERR_RATE_LIMITED (429) when this resident or their address sends too fast. */
   check(ip: string, conversationId: string | undefined): Promise<void>;
-  stop(): void;
+  /** Stops the sweeps and sends what the shared limiter has not yet synced. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -18,11 +19,12 @@ export interface ResidentLimiter {
  */
 export function createResidentLimiter(
   perMinute: number,
+  onError: (err: unknown) => void,
   shared?: (windowMs: number) => AsyncRateLimiter,
 ): ResidentLimiter {
   const limiter = shared ? shared(WINDOW_MS) : createMemoryRateLimiter(WINDOW_MS);
   const timer = setInterval(() => {
-    limiter.sweep().catch(() => {});
+    limiter.sweep().catch(onError);
   }, WINDOW_MS);
   timer.unref();
   return {
@@ -33,8 +35,9 @@ export function createResidentLimiter(
       ]);
       if (!ok) throw errors.rateLimited();
     },
-    stop() {
+    async stop() {
       clearInterval(timer);
+      await limiter.stop();
     },
   };
 }
