@@ -34,8 +34,9 @@ export function firstMessageConversationId(req: Pick<ChatRequest, "clientMessage
 /**
  * A unique-constraint violation, on SQLite and PostgreSQL: from the model API
  * (P2002), from the client's raw SQL (P2010 carrying the adapter's error),
- * from the PostgreSQL adapter itself (a DriverAdapterError), or from
- * better-sqlite3 (src/db/raw-sql.ts runs SQLite statements on its handle).
+ * from the PostgreSQL adapter itself (a DriverAdapterError), or from the
+ * drivers themselves: src/db/raw-sql.ts runs statements on better-sqlite3's
+ * handle and pg's pool (SQLSTATE 23505 is unique_violation).
  */
 export function isUniqueViolation(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
@@ -45,7 +46,12 @@ export function isUniqueViolation(err: unknown): boolean {
     cause?: { kind?: unknown };
     meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
   };
-  if (e.code === "P2002" || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || e.code === "SQLITE_CONSTRAINT_UNIQUE")
+  if (
+    e.code === "P2002" ||
+    e.code === "23505" ||
+    e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    e.code === "SQLITE_CONSTRAINT_UNIQUE"
+  )
     return true;
   if (e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation") return true;
   return e.name === "DriverAdapterError" && e.cause?.kind === "UniqueConstraintViolation";
