@@ -15,7 +15,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Db } from "../db/prisma-client.ts";
 import { errors } from "../shared/errors.ts";
-import type { ChatStore, SentMessageRow } from "./chat-store.ts";
+import type { ChatStore, SentMessageRow, SentQuery } from "./chat-store.ts";
 import type { CaseCategory, ChatRequest, ChatResponse, SafetyReplyFn, Severity } from "./chat-types.ts";
 
 /** Shorter client ids may be counters or timestamps: then only the conversation scopes them. */
@@ -68,15 +68,15 @@ export interface IdempotencyDeps {
 export function createIdempotency(deps: IdempotencyDeps) {
   const { db, store } = deps;
 
-  /** The resident message this request already stored, if any. */
-  async function findSent(req: ChatRequest): Promise<ResidentMessage | null> {
+  /** Where the resident message this request may already have stored would be; null when it cannot be found again. */
+  function sentQuery(req: ChatRequest): SentQuery | null {
     const clientMessageId = req.clientMessageId;
     if (!clientMessageId) return null;
     const derived = firstMessageConversationId(req);
     if (!req.conversationId && !derived) return null;
     const scope = [req.conversationId, derived].filter((c): c is string => typeof c === "string");
     // Without a conversationId, a long client id alone identifies the send (index on clientMessageId).
-    return store.sentMessage(clientMessageId, req.conversationId ? scope : null);
+    return { clientMessageId, conversationIds: req.conversationId ? scope : null };
   }
 
   async function storedReply(resident: ResidentMessage): Promise<ChatResponse | null> {
@@ -123,10 +123,8 @@ export function createIdempotency(deps: IdempotencyDeps) {
     return storedReply(resident);
   }
 
-  /** The stored reply to this send, waiting for a send still in progress; null when nothing was stored. */
-  async function replaySent(req: ChatRequest): Promise<ChatResponse | null> {
-    const resident = await findSent(req);
-    if (!resident) return null;
+  /** The stored reply to a resident message, waiting for a send still in progress. */
+  async function replay(resident: ResidentMessage): Promise<ChatResponse> {
     const deadline = Date.now() + REPLY_WAIT_MS;
     for (;;) {
       const reply = await storedReply(resident);
@@ -145,12 +143,12 @@ export function createIdempotency(deps: IdempotencyDeps) {
     try {
       return await send();
     } catch (err) {
-      if (!req.clientMessageId || !isUniqueViolation(err)) throw err;
-      const reply = await replaySent(req);
-      if (reply) return reply;
-      throw err;
+      const query = isUniqueViolation(err) ? sentQuery(req) : null;
+      const resident = query ? await store.sentMessage(query) : null;
+      if (!resident) throw err;
+      return replay(resident);
     }
   }
 
-  return { replaySent, once };
+  return { sentQuery, replay, once };
 }

@@ -13,7 +13,13 @@ import type { CaseStatus } from "../cases/case-types.ts";
 import { outOfHoursNotice, withOutOfHoursNotice } from "../cases/schedule-fns.ts";
 import type { Db } from "../db/prisma-client.ts";
 import { createIdempotency, firstMessageConversationId } from "./chat-idempotency.ts";
-import { createChatStore, type LatestCaseRow, type NewConversation, type NewMessage } from "./chat-store.ts";
+import {
+  type ConversationWithCase,
+  createChatStore,
+  type LatestCaseRow,
+  type NewConversation,
+  type NewMessage,
+} from "./chat-store.ts";
 import type {
   AnswerFn,
   CaseCategory,
@@ -94,11 +100,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
    * their first message. Unknown ids are not adopted: a client cannot choose
    * another resident's id.
    */
-  async function findConversation(req: ChatRequest, at: Date, purgeAfter: Date, area: string | null) {
-    if (req.conversationId) {
-      const existing = await store.conversation(req.conversationId);
-      if (existing) return { ...existing, create: null };
-    }
+  function conversationFor(
+    existing: ConversationWithCase | null,
+    req: ChatRequest,
+    at: Date,
+    purgeAfter: Date,
+    area: string | null,
+  ) {
+    if (existing) return { ...existing, create: null };
     // A first message with a long random clientMessageId: its conversation id follows from it (chat-idempotency.ts).
     const id = firstMessageConversationId(req) ?? newConversationId();
     const channel = req.channel ?? "web";
@@ -243,14 +252,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const at = now();
       const purgeAfter = new Date(at.getTime() + deps.retentionDays * DAY_MS);
       const requestedArea = req.area ? deps.resolveArea(req.area) : null;
-      const conversation = await findConversation(req, at, purgeAfter, requestedArea);
+      // The conversation and an earlier send of this message, read in one statement.
+      const found = await store.lookup(req.conversationId ?? null, idempotency.sentQuery(req));
+      if (found.sent) return idempotency.replay(found.sent);
+      const conversation = conversationFor(found.conversation, req, at, purgeAfter, requestedArea);
       const conversationId = conversation.id;
       const area = requestedArea ?? conversation.area;
-
-      if (req.clientMessageId) {
-        const previous = await idempotency.replaySent(req);
-        if (previous) return previous;
-      }
 
       const latest = conversation.latestCase;
       // A recently closed case is context too: a follow-up to it reopens it.

@@ -143,11 +143,30 @@ export interface Exchange {
   area: string | null;
 }
 
+/** Where to look for the resident message a send with this client id stored. */
+export interface SentQuery {
+  clientMessageId: string;
+  /** In one of these conversations (non-empty); in any, when null. */
+  conversationIds: readonly string[] | null;
+}
+
+export type ConversationWithCase = ConversationRow & { latestCase: LatestCaseRow | null };
+
 export interface ChatStore {
-  /** The conversation with its most recent case (whatever its status), in one query. */
-  conversation(id: string): Promise<(ConversationRow & { latestCase: LatestCaseRow | null }) | null>;
-  /** The resident message a send with this client id stored, in one of `conversationIds` (non-empty; any, when null). */
-  sentMessage(clientMessageId: string, conversationIds: readonly string[] | null): Promise<SentMessageRow | null>;
+  /**
+   * What a chat message needs read before it is handled, in one statement: the
+   * conversation with its most recent case (whatever its status), and the
+   * message an earlier send with the same client id stored.
+   */
+  lookup(
+    conversationId: string | null,
+    sent: SentQuery | null,
+  ): Promise<{
+    conversation: ConversationWithCase | null;
+    sent: SentMessageRow | null;
+  }>;
+  /** The resident message a send with this client id stored. */
+  sentMessage(query: SentQuery): Promise<SentMessageRow | null>;
   /** The bot's stored reply to a resident message. */
   botReply(conversationId: string, residentMessageId: string): Promise<{ id: string; payload: string | null } | null>;
   commitExchange(exchange: Exchange): Promise<void>;
@@ -179,14 +198,57 @@ function toDate(value: unknown): Date {
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
 }
 
-type ConversationJoinRow = ConversationRow & {
+type LookupRow = {
+  id: string | null;
+  channel: string | null;
+  area: string | null;
   caseId: string | null;
   category: CaseCategory | null;
   severity: Severity | null;
   queue: string | null;
   status: CaseStatus | null;
   closedAt: unknown;
+  sentId?: string | null;
+  sentConversationId?: string | null;
+  sentCreatedAt?: unknown;
+  sentPurgeAfter?: unknown;
 };
+
+/** The id of the earliest resident message stored with this client id (within the scope, when given). */
+function sentIdSql(q: SentQuery): Prisma.Sql {
+  const scope = q.conversationIds
+    ? Prisma.sql`AND "conversationId" IN (${Prisma.join(q.conversationIds)})`
+    : Prisma.empty;
+  return Prisma.sql`SELECT "id" FROM "Message"
+    WHERE "clientMessageId" = ${q.clientMessageId} AND "role" = 'resident' ${scope}
+    ORDER BY "createdAt" ASC LIMIT 1`;
+}
+
+function conversationOf(row: LookupRow): ConversationWithCase | null {
+  if (row.id === null || row.channel === null) return null;
+  const latestCase =
+    row.caseId && row.category && row.severity && row.queue && row.status
+      ? {
+          id: row.caseId,
+          category: row.category,
+          severity: row.severity,
+          queue: row.queue,
+          status: row.status,
+          closedAt: row.closedAt === null ? null : toDate(row.closedAt),
+        }
+      : null;
+  return { id: row.id, channel: row.channel, area: row.area, latestCase };
+}
+
+function sentOf(row: LookupRow): SentMessageRow | null {
+  if (!row.sentId || !row.sentConversationId) return null;
+  return {
+    id: row.sentId,
+    conversationId: row.sentConversationId,
+    createdAt: toDate(row.sentCreatedAt),
+    purgeAfter: toDate(row.sentPurgeAfter),
+  };
+}
 
 export function createChatStore(db: Db): ChatStore {
   const postgres = providerOf(db) === "postgresql";
@@ -310,43 +372,29 @@ export function createChatStore(db: Db): ChatStore {
       });
     },
 
-    async conversation(id) {
-      const rows = await sql.query<ConversationJoinRow>(Prisma.sql`
+    async lookup(conversationId, sent) {
+      // One row whatever is found: the joins are LEFT joins to a one-row FROM.
+      const sentJoin = sent ? Prisma.sql`LEFT JOIN "Message" s ON s."id" = (${sentIdSql(sent)})` : Prisma.empty;
+      const sentColumns = sent
+        ? Prisma.sql`, s."id" AS "sentId", s."conversationId" AS "sentConversationId",
+                     s."createdAt" AS "sentCreatedAt", s."purgeAfter" AS "sentPurgeAfter"`
+        : Prisma.empty;
+      const rows = await sql.query<LookupRow>(Prisma.sql`
         SELECT c."id", c."channel", c."area",
-               k."id" AS "caseId", k."category", k."severity", k."queue", k."status", k."closedAt"
-        FROM "Conversation" c
+               k."id" AS "caseId", k."category", k."severity", k."queue", k."status", k."closedAt" ${sentColumns}
+        FROM (SELECT 1 AS "one") AS o
+        LEFT JOIN "Conversation" c ON c."id" = ${conversationId}
         LEFT JOIN "Case" k ON k."id" = (
           SELECT "id" FROM "Case" WHERE "conversationId" = c."id" ORDER BY "createdAt" DESC LIMIT 1)
-        WHERE c."id" = ${id}`);
+        ${sentJoin}`);
       const row = rows[0];
-      if (!row) return null;
-      const latestCase =
-        row.caseId && row.category && row.severity && row.queue && row.status
-          ? {
-              id: row.caseId,
-              category: row.category,
-              severity: row.severity,
-              queue: row.queue,
-              status: row.status,
-              closedAt: row.closedAt === null ? null : toDate(row.closedAt),
-            }
-          : null;
-      return { id: row.id, channel: row.channel, area: row.area, latestCase };
+      return row ? { conversation: conversationOf(row), sent: sentOf(row) } : { conversation: null, sent: null };
     },
 
-    async sentMessage(clientMessageId, conversationIds) {
+    async sentMessage(query) {
       type Row = { id: string; conversationId: string; createdAt: unknown; purgeAfter: unknown };
-      const rows =
-        conversationIds === null
-          ? await sql.query<Row>(Prisma.sql`
-              SELECT "id", "conversationId", "createdAt", "purgeAfter" FROM "Message"
-              WHERE "clientMessageId" = ${clientMessageId} AND "role" = 'resident'
-              ORDER BY "createdAt" ASC LIMIT 1`)
-          : await sql.query<Row>(Prisma.sql`
-              SELECT "id", "conversationId", "createdAt", "purgeAfter" FROM "Message"
-              WHERE "clientMessageId" = ${clientMessageId} AND "role" = 'resident'
-                AND "conversationId" IN (${Prisma.join(conversationIds)})
-              ORDER BY "createdAt" ASC LIMIT 1`);
+      const rows = await sql.query<Row>(Prisma.sql`
+        SELECT "id", "conversationId", "createdAt", "purgeAfter" FROM "Message" WHERE "id" = (${sentIdSql(query)})`);
       const row = rows[0];
       return row ? { ...row, createdAt: toDate(row.createdAt), purgeAfter: toDate(row.purgeAfter) } : null;
     },

@@ -101,6 +101,51 @@ function residentMessage(conversationId: string, text: string): NewMessage {
   };
 }
 
+describe("lookup: the conversation and an earlier send, in one statement", () => {
+  it.each([
+    { conversation: "unknown", sent: "none", expectConversation: false, expectSent: false },
+    { conversation: "known", sent: "none", expectConversation: true, expectSent: false },
+    { conversation: "known", sent: "in scope", expectConversation: true, expectSent: true },
+    { conversation: "known", sent: "out of scope", expectConversation: true, expectSent: false },
+    { conversation: "absent", sent: "any conversation", expectConversation: false, expectSent: true },
+    { conversation: "absent", sent: "unknown client id", expectConversation: false, expectSent: false },
+  ])("conversation $conversation, send $sent", async ({ conversation, sent, expectConversation, expectSent }) => {
+    const store = createChatStore(t.db);
+    const r = report(randomUUID());
+    const clientMessageId = `client-${randomUUID()}`;
+    r.message.clientMessageId = clientMessageId;
+    await store.commitReport(r);
+    const conversationId = r.kase.conversationId;
+    const conversationArg =
+      conversation === "known" ? conversationId : conversation === "unknown" ? `nobody-${randomUUID()}` : null;
+    const sentArg =
+      sent === "none"
+        ? null
+        : {
+            clientMessageId: sent === "unknown client id" ? `client-${randomUUID()}` : clientMessageId,
+            conversationIds:
+              sent === "in scope" ? [conversationId] : sent === "out of scope" ? [`other-${randomUUID()}`] : null,
+          };
+    const found = await store.lookup(conversationArg, sentArg);
+    if (expectConversation) {
+      expect(found.conversation).toMatchObject({ id: conversationId, channel: "web", area: null });
+      expect(found.conversation?.latestCase).toMatchObject({ id: r.kase.id, status: "new", closedAt: null });
+    } else {
+      expect(found.conversation).toBeNull();
+    }
+    if (expectSent) {
+      expect(found.sent).toEqual({
+        id: r.message.id,
+        conversationId,
+        createdAt: r.message.createdAt,
+        purgeAfter: r.message.purgeAfter,
+      });
+    } else {
+      expect(found.sent).toBeNull();
+    }
+  });
+});
+
 describe("commitFollowUp", () => {
   it("attach: an open case gets the message, the raised severity and a resident_message event; its status stays", async () => {
     const store = createChatStore(t.db);
