@@ -15,7 +15,8 @@
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import pg from "pg";
 import { databaseProvider } from "../config/database-url.ts";
-import type { Db } from "../db/prisma-client.ts";
+import { type Db, rawSqlOf } from "../db/prisma-client.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import {
   type CaseEventListener,
   type CaseEventNotice,
@@ -104,11 +105,19 @@ export function createPgNotifyEventBus(opts: {
 
   const select = { id: true, caseId: true, type: true, data: true, case: { select: { queue: true } } } as const;
 
+  // Every instance reads every event its consoles hear of, and publishes every one it commits:
+  // on the adapter's connection as prepared statements, without the client's per-query compile.
+  const sql = rawSqlOf(db);
+
   async function onSeq(seq: number): Promise<void> {
     highest = Math.max(highest, seq);
     if (!markDelivered(seq) || listeners.size === 0) return;
-    const row = await db.caseEvent.findUnique({ where: { id: seq }, select });
-    if (row) deliver(noticeOf(row));
+    const rows = await sql.query<{ id: number | string; caseId: string; type: string; data: string; queue: string }>(
+      Prisma.sql`SELECT e."id", e."caseId", e."type", e."data", c."queue"
+        FROM "CaseEvent" e JOIN "Case" c ON c."id" = e."caseId" WHERE e."id" = ${seq}`,
+    );
+    const row = rows[0];
+    if (row) deliver(noticeOf({ ...row, id: Number(row.id), case: { queue: row.queue } }));
   }
 
   async function sweep(): Promise<void> {
@@ -209,11 +218,10 @@ export function createPgNotifyEventBus(opts: {
       await c?.end().catch(() => {});
     },
     publish(notice) {
-      // pg_notify: the payload as a bound parameter. Never blocks the caller. Executed, not
-      // queried: pg_notify returns void, which Prisma cannot deserialize as a result column.
-      db.$executeRawUnsafe("SELECT pg_notify($1, $2)", channel, String(notice.seq)).catch((err: unknown) =>
-        logger.error({ err, seq: notice.seq }, "case event NOTIFY failed"),
-      );
+      // pg_notify: the payload as a bound parameter. Never blocks the caller.
+      sql
+        .execute(Prisma.sql`SELECT pg_notify(${channel}, ${String(notice.seq)})`)
+        .catch((err: unknown) => logger.error({ err, seq: notice.seq }, "case event NOTIFY failed"));
     },
     subscribe(listener) {
       const entry: CaseEventListener = (n) => listener(n);
