@@ -146,6 +146,94 @@ describe("lookup: the conversation and an earlier send, in one statement", () =>
   });
 });
 
+describe("commitExchange: exchanges committed at the same moment", () => {
+  function exchange(opts: { conversationId: string; create: boolean; area?: string; unanswered?: boolean }) {
+    const at = new Date();
+    const purgeAfter = new Date(at.getTime() + 30 * 86_400_000);
+    const residentId = randomUUID();
+    const c = opts.conversationId;
+    return {
+      conversation: opts.create
+        ? { id: c, channel: "web", area: null, createdAt: at, lastMessageAt: at, purgeAfter }
+        : null,
+      resident: {
+        id: residentId,
+        conversationId: c,
+        role: "resident" as const,
+        text: "家长学校在哪里",
+        clientMessageId: randomUUID(),
+        createdAt: at,
+        purgeAfter,
+      },
+      unanswered: opts.unanswered
+        ? {
+            id: randomUUID(),
+            conversationId: c,
+            text: "家长学校在哪里",
+            reason: "no_match",
+            topScore: 0.12,
+            area: opts.area ?? null,
+            createdAt: at,
+            purgeAfter,
+          }
+        : null,
+      bot: {
+        id: randomUUID(),
+        conversationId: c,
+        role: "bot" as const,
+        text: "答复",
+        kind: "answer",
+        inReplyTo: residentId,
+        payload: "{}",
+        createdAt: at,
+        purgeAfter,
+      },
+      area: opts.area ?? null,
+    };
+  }
+
+  it("each is stored whole — new conversations, existing ones touched, unanswered questions — and one that fails fails alone", async () => {
+    const store = createChatStore(t.db);
+    const existing = Array.from({ length: 4 }, () => `store-${randomUUID()}`);
+    for (const id of existing) await store.commitExchange(exchange({ conversationId: id, create: true }));
+    const fresh = Array.from({ length: 4 }, () => `store-${randomUUID()}`);
+    const xs = [
+      ...fresh.map((id, i) => exchange({ conversationId: id, create: true, unanswered: i % 2 === 0 })),
+      ...existing.map((id, i) =>
+        exchange({ conversationId: id, create: false, area: i === 0 ? "沁园街道" : undefined }),
+      ),
+    ];
+    // All good: on PostgreSQL the ones that wait for a free commit go in one batch.
+    await Promise.all(xs.map((x) => store.commitExchange(x)));
+    // A message to a conversation that does not exist fails its foreign key, and with it the
+    // batch it joined: the others of that batch are committed after all.
+    const orphan = exchange({ conversationId: `missing-${randomUUID()}`, create: false });
+    const others = Array.from({ length: 4 }, () => exchange({ conversationId: `store-${randomUUID()}`, create: true }));
+    const outcomes = await Promise.allSettled(
+      [...others.slice(0, 2), orphan, ...others.slice(2)].map((x) => store.commitExchange(x)),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    const otherIds = others.flatMap((x) => [x.resident.id, x.bot.id]);
+    expect(await t.db.message.count({ where: { id: { in: otherIds } } })).toBe(otherIds.length);
+
+    const ids = xs.flatMap((x) => [x.resident.id, x.bot.id]);
+    expect(await t.db.message.count({ where: { id: { in: ids } } })).toBe(ids.length);
+    expect(await t.db.message.count({ where: { conversationId: orphan.bot.conversationId } })).toBe(0);
+    expect(await t.db.conversation.count({ where: { id: { in: fresh } } })).toBe(fresh.length);
+    const unanswered = xs.flatMap((x) => (x.unanswered ? [x.unanswered.id] : []));
+    expect(await t.db.unansweredQuestion.count({ where: { id: { in: unanswered } } })).toBe(2);
+    const touched = await t.db.conversation.findMany({ where: { id: { in: existing } }, orderBy: { id: "asc" } });
+    for (const c of touched) {
+      const x = xs.find((e) => e.bot.conversationId === c.id);
+      expect(c.lastMessageAt.getTime()).toBe(x?.bot.createdAt.getTime());
+      expect(c.area).toBe(x?.area ?? null);
+    }
+    const bot = await t.db.message.findUnique({ where: { id: xs[0]?.bot.id } });
+    expect(bot).toMatchObject({ role: "bot", kind: "answer", payload: "{}", inReplyTo: xs[0]?.resident.id });
+    expect(bot?.purgeAfter.getTime()).toBe(xs[0]?.bot.purgeAfter.getTime());
+  });
+});
+
 describe("commitFollowUp", () => {
   it("attach: an open case gets the message, the raised severity and a resident_message event; its status stays", async () => {
     const store = createChatStore(t.db);

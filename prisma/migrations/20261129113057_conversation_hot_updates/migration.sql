@@ -1,0 +1,3 @@
+-- DropIndex
+DROP INDEX "Conversation_purgeAfter_idx";
+
