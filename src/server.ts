@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   await applyMigrations(config.DATABASE_URL);
-  const db = createPrismaClient(config.DATABASE_URL);
+  const db = createPrismaClient(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   await prepareDatabase(db, config.DATABASE_URL);
   const checkpointer =
     databaseProvider(config.DATABASE_URL) === "sqlite"

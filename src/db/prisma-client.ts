@@ -67,10 +67,13 @@ export function providerOf(db: Db): DatabaseProvider {
   return providers.get(db) ?? "sqlite";
 }
 
+/** pg's own default, for clients made without the app's config (tests, scripts). */
+const DEFAULT_POOL_SIZE = 10;
+
 /** One client per app instance (no module-level global), closed by the app on shutdown. */
-export function createPrismaClient(databaseUrl: string): Db {
+export function createPrismaClient(databaseUrl: string, options: { poolSize?: number } = {}): Db {
   if (databaseProvider(databaseUrl) === "postgresql") {
-    const adapter = new SharedPgAdapter({ connectionString: databaseUrl });
+    const adapter = new SharedPgAdapter({ connectionString: databaseUrl, max: options.poolSize ?? DEFAULT_POOL_SIZE });
     // The one cast: the PostgreSQL client is generated from the same models as the SQLite
     // one (scripts/db-generate.ts changes only provider and output), so its model API is the
     // same; the classes differ only in provider-private type parameters.
