@@ -19,7 +19,6 @@
  */
 import { parseJsonObject } from "../cases/case-fns.ts";
 import type { CaseStatus } from "../cases/case-types.ts";
-import { createCommitCoalescer } from "../db/commit-coalescer.ts";
 import { type Db, providerOf, rawSqlOf } from "../db/prisma-client.ts";
 import type { RawSql } from "../db/raw-sql.ts";
 import { Prisma } from "../generated/prisma/client.ts";
@@ -251,56 +250,6 @@ function sentOf(row: LookupRow): SentMessageRow | null {
   };
 }
 
-/** A timestamp(3) as PostgreSQL reads it inside an array parameter: UTC, like the adapter writes it. */
-function pgTimestamp(d: Date): string {
-  const iso = d.toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
-}
-
-/**
- * Several exchanges in ONE PostgreSQL statement — every row of each table
- * passed as one array per column and spread by unnest — so that one text
- * (one prepared statement) serves any batch size. Conversations must be
- * distinct: an UPDATE … FROM touches each row once. PostgreSQL checks the
- * foreign keys at the end of the statement, so a new conversation's messages
- * may join it.
- */
-export function exchangeBatchSql(xs: readonly Exchange[]): Prisma.Sql {
-  const created = xs.flatMap((x) => (x.conversation ? [x.conversation] : []));
-  const touched = xs.filter((x) => !x.conversation).map((x) => x.bot);
-  const touchedArea = xs.filter((x) => !x.conversation).map((x) => x.area);
-  const unanswered = xs.flatMap((x) => (x.unanswered ? [x.unanswered] : []));
-  const messages = xs.flatMap((x) => (x.resident ? [x.resident, x.bot] : [x.bot]));
-  return Prisma.sql`WITH
-    created AS (
-      INSERT INTO "Conversation" ("id", "channel", "area", "createdAt", "lastMessageAt", "purgeAfter")
-      SELECT * FROM unnest(${created.map((c) => c.id)}::text[], ${created.map((c) => c.channel)}::text[],
-        ${created.map((c) => c.area)}::text[], ${created.map((c) => pgTimestamp(c.createdAt))}::timestamp(3)[],
-        ${created.map((c) => pgTimestamp(c.lastMessageAt))}::timestamp(3)[], ${created.map((c) => pgTimestamp(c.purgeAfter))}::timestamp(3)[])),
-    touched AS (
-      UPDATE "Conversation" AS c
-      SET "lastMessageAt" = v."at", "purgeAfter" = v."purgeAfter", "area" = COALESCE(v."area", c."area")
-      FROM unnest(${touched.map((m) => m.conversationId)}::text[], ${touched.map((m) => pgTimestamp(m.createdAt))}::timestamp(3)[],
-        ${touched.map((m) => pgTimestamp(m.purgeAfter))}::timestamp(3)[], ${touchedArea}::text[]) AS v("id", "at", "purgeAfter", "area")
-      WHERE c."id" = v."id"),
-    unanswered AS (
-      INSERT INTO "UnansweredQuestion" ("id", "conversationId", "text", "reason", "topScore", "area", "createdAt", "purgeAfter")
-      SELECT * FROM unnest(${unanswered.map((u) => u.id)}::text[], ${unanswered.map((u) => u.conversationId)}::text[],
-        ${unanswered.map((u) => u.text)}::text[], ${unanswered.map((u) => u.reason)}::text[],
-        ${unanswered.map((u) => u.topScore)}::float8[], ${unanswered.map((u) => u.area)}::text[],
-        ${unanswered.map((u) => pgTimestamp(u.createdAt))}::timestamp(3)[], ${unanswered.map((u) => pgTimestamp(u.purgeAfter))}::timestamp(3)[]))
-    INSERT INTO "Message" ("id", "conversationId", "role", "text", "kind", "clientMessageId", "inReplyTo", "payload", "createdAt", "purgeAfter")
-    SELECT * FROM unnest(${messages.map((m) => m.id)}::text[], ${messages.map((m) => m.conversationId)}::text[],
-      ${messages.map((m) => m.role)}::text[], ${messages.map((m) => m.text)}::text[], ${messages.map((m) => m.kind ?? null)}::text[],
-      ${messages.map((m) => m.clientMessageId ?? null)}::text[], ${messages.map((m) => m.inReplyTo ?? null)}::text[],
-      ${messages.map((m) => m.payload ?? null)}::text[], ${messages.map((m) => pgTimestamp(m.createdAt))}::timestamp(3)[],
-      ${messages.map((m) => pgTimestamp(m.purgeAfter))}::timestamp(3)[])`;
-}
-
-/** Commits in flight at once on PostgreSQL; what arrives meanwhile waits and goes in the next batch. */
-const EXCHANGE_COMMITS_IN_FLIGHT = 2;
-const EXCHANGE_BATCH_MAX = 32;
-
 export function createChatStore(db: Db): ChatStore {
   const postgres = providerOf(db) === "postgresql";
   const sql = rawSqlOf(db);
@@ -356,19 +305,6 @@ export function createChatStore(db: Db): ChatStore {
         VALUES (${k.id}, 'created', ${r.eventData}, ${k.createdAt}) RETURNING "id"`,
     ];
   }
-
-  // PostgreSQL: exchanges coalesce into batches (commit-coalescer.ts); SQLite group-commits in raw-sql.ts.
-  const commitExchangeOnPostgres = createCommitCoalescer<Exchange>({
-    commitBatch: async (xs) => {
-      await sql.execute(exchangeBatchSql(xs));
-    },
-    commitOne: async (x) => {
-      await sql.execute(exchangeBatchSql([x]));
-    },
-    key: (x) => x.bot.conversationId,
-    maxInFlight: EXCHANGE_COMMITS_IN_FLIGHT,
-    maxBatch: EXCHANGE_BATCH_MAX,
-  });
 
   return {
     async commitReport(r) {
@@ -473,9 +409,17 @@ export function createChatStore(db: Db): ChatStore {
     },
 
     async commitExchange(x) {
-      if (postgres) return commitExchangeOnPostgres(x);
+      const statements = exchangeStatements(x);
+      if (postgres) {
+        // One statement: each but the last becomes a data-modifying CTE. PostgreSQL checks the
+        // foreign keys at the end of the statement, so a new conversation's messages may join it.
+        const ctes = statements.slice(0, -1).map((s, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (${s})`);
+        const last = statements[statements.length - 1] as Prisma.Sql;
+        await sql.execute(Prisma.sql`WITH ${Prisma.join(ctes)} ${last}`);
+        return;
+      }
       await sql.transaction(async (tx) => {
-        for (const statement of exchangeStatements(x)) await tx.execute(statement);
+        for (const statement of statements) await tx.execute(statement);
       });
     },
   };

@@ -203,10 +203,9 @@ describe("commitExchange: exchanges committed at the same moment", () => {
         exchange({ conversationId: id, create: false, area: i === 0 ? "沁园街道" : undefined }),
       ),
     ];
-    // All good: on PostgreSQL the ones that wait for a free commit go in one batch.
+    // All good: on SQLite they share one group commit (raw-sql.ts), each in its savepoint.
     await Promise.all(xs.map((x) => store.commitExchange(x)));
-    // A message to a conversation that does not exist fails its foreign key, and with it the
-    // batch it joined: the others of that batch are committed after all.
+    // A message to a conversation that does not exist fails its foreign key: it alone.
     const orphan = exchange({ conversationId: `missing-${randomUUID()}`, create: false });
     const others = Array.from({ length: 4 }, () => exchange({ conversationId: `store-${randomUUID()}`, create: true }));
     const outcomes = await Promise.allSettled(
