@@ -92,8 +92,10 @@ export function createPostgresRateLimiter(
       c = { shared: 0, pending: 0, sending: 0, windowEndsAt: t + windowMs };
       counters.set(key, c);
     } else if (t >= c.windowEndsAt) {
-      // The window is over here; the table restarts it with the next sync.
+      // The window is over here; the table restarts it with the next sync. Its hits not yet
+      // sent count for nothing now (those on their way are settled when their sync returns).
       c.shared = 0;
+      c.pending = c.sending;
       c.windowEndsAt = t + windowMs;
     }
     return c;
@@ -181,7 +183,9 @@ export function createPostgresRateLimiter(
     sync,
     async sweep() {
       const t = now();
-      for (const [key, c] of counters) if (t >= c.windowEndsAt && c.pending === 0) counters.delete(key);
+      // Keys whose window is over are forgotten, with any hits of theirs not yet sent: memory stays
+      // bounded by the keys of one window even while the database is out of reach.
+      for (const [key, c] of counters) if (t >= c.windowEndsAt && c.sending === 0) counters.delete(key);
       await db.$executeRawUnsafe(
         `DELETE FROM "RateLimitBucket" WHERE "windowStart" <= ${NOW} - make_interval(secs => $1::float8)`,
         seconds,

@@ -181,6 +181,17 @@ describe.skipIf(!onPostgres)("two instances on one PostgreSQL database", () => {
     await limiter.stop();
   });
 
+  it("rate limits: a key whose window is over is forgotten by the sweep, with its hits not yet sent", async () => {
+    const windowMs = 300;
+    const { limiter } = limiterOn(a.db, windowMs);
+    const key = uniqueKey("c");
+    expect(await limiter.hit(key, 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, windowMs + 50));
+    await limiter.sweep();
+    await limiter.stop();
+    expect(await a.db.rateLimitBucket.findUnique({ where: { key } })).toBeNull();
+  });
+
   it("rate limits: stop() sends the hits counted since the last sync (a graceful shutdown keeps them)", async () => {
     const { limiter, errors } = limiterOn(a.db);
     const key = uniqueKey("ip");
