@@ -5,8 +5,9 @@
  * model API and `$queryRaw` alike — in its WebAssembly query compiler and maps
  * the result in JavaScript. Profiling the chat route under load showed that
  * bookkeeping at ~0.5 ms of CPU per statement, most of a Q&A message's cost.
- * The few statements every chat message runs (src/chat/chat-store.ts) skip
- * it; the rest of the app keeps the client.
+ * The few statements every chat message runs (src/chat/chat-store.ts, the
+ * shared rate limiter's sync, the case-event bus on PostgreSQL) skip it; the
+ * rest of the app keeps the client.
  *
  * It is the client's own connection, not a second one: the client is built
  * with a factory that hands the same adapter to both (prisma-client.ts).
