@@ -9,8 +9,10 @@
  *   found by its clientMessageId alone;
  * - the loser of a race (a unique-constraint violation) waits briefly for the
  *   winner's reply and returns it — never a 500;
- * - a report whose case was committed but whose reply was not (the instance
- *   died in between) gets its reply rebuilt from the case on the retry.
+ * - a report whose case is stored without its reply gets the reply rebuilt
+ *   from the case on the retry. Messages are committed with their replies
+ *   now; earlier versions stored a follow-up's reply after it, and an instance
+ *   that died in between left such a report.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Db } from "../db/prisma-client.ts";

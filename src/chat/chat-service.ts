@@ -80,8 +80,8 @@ type Committed = {
   /** The case's status after this message. */
   status: CaseStatus;
   notice: CaseEventNotice;
-  /** The reply, when it was committed with the case (a new case); otherwise it is stored after. */
-  reply?: Omit<ChatResponse, "conversationId">;
+  /** The reply, committed with the message. */
+  reply: Omit<ChatResponse, "conversationId">;
 };
 
 /** The reply to a report and its stored message, from what the commit decides. */
@@ -121,9 +121,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   }
 
   /**
-   * Commits the resident's message and its case — attached to the open one,
-   * the closed one reopened, or a new one — in one transaction, so that the
-   * report exists before any reply.
+   * Commits the resident's message, its case — attached to the open one, the
+   * closed one reopened, or a new one — and the reply `plan` makes of that, in
+   * one transaction, so that the report exists before any reply is sent.
    */
   async function commitToCase(
     routing: Exclude<CaseRouting, "none">,
@@ -186,6 +186,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
     // A follow-up to the conversation's case: attached, or the closed case reopened.
     const severity = raiseSeverity(latest.severity, verdict.severity);
+    const escalation = { caseId: latest.id, category: latest.category, severity, queue: latest.queue };
+    // The reply depends on what the commit finds (the case claimed, reopened…) and is stored with it.
+    let planned: ReturnType<ReplyPlan> | undefined;
     const followed = await store.commitFollowUp({
       conversation: conversation.create,
       message: {
@@ -201,12 +204,19 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       routing,
       severity,
       signals: verdict.signals,
+      reply: (status) => {
+        planned = plan({ escalation, status }, messageId);
+        return planned.bot;
+      },
+      area,
     });
+    if (!planned) throw new Error("follow-up committed without a reply");
     return {
       messageId,
-      escalation: { caseId: latest.id, category: latest.category, severity, queue: latest.queue },
+      escalation,
       status: followed.status,
       notice: { seq: followed.seq, caseId: latest.id, type: followed.type, queue: latest.queue },
+      reply: planned.body,
     };
   }
 
@@ -252,8 +262,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const at = now();
       const purgeAfter = new Date(at.getTime() + deps.retentionDays * DAY_MS);
       const requestedArea = req.area ? deps.resolveArea(req.area) : null;
-      // The conversation and an earlier send of this message, read in one statement.
-      const found = await store.lookup(req.conversationId ?? null, idempotency.sentQuery(req));
+      // The conversation and an earlier send of this message, read in one statement. A first
+      // message reads nothing: a resend of it collides on the conversation id its clientMessageId
+      // derives (chat-idempotency.ts), and `once` answers that collision with the stored reply.
+      const found = req.conversationId
+        ? await store.lookup(req.conversationId, idempotency.sentQuery(req))
+        : { conversation: null, sent: null };
       if (found.sent) return idempotency.replay(found.sent);
       const conversation = conversationFor(found.conversation, req, at, purgeAfter, requestedArea);
       const conversationId = conversation.id;
@@ -274,9 +288,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         : triaged;
       const routing = routeResidentMessage(latest, verdict, at);
 
-      // A report's case is committed on its own, first, before any reply exists; a
-      // question and its answer share one commit. The reply's id goes back to the
-      // client (👍/👎 feedback names it).
+      // Every message is committed with its reply (a report with its case too) before the reply
+      // is sent. The reply's id goes back to the client (👍/👎 feedback names it).
       const botMessageId = randomUUID();
       const botMessage = (body: Omit<ChatResponse, "conversationId">, inReplyTo: string): NewMessage => ({
         id: botMessageId,
@@ -315,21 +328,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           source,
           plan,
         );
-        // Consoles hear of it as soon as the case is committed, not after the bot's reply is stored.
         deps.bus?.publish(committed.notice);
-        if (committed.reply) {
-          body = committed.reply;
-        } else {
-          const planned = plan(committed, committed.messageId);
-          body = planned.body;
-          await store.commitExchange({
-            conversation: null,
-            resident: null,
-            unanswered: null,
-            bot: planned.bot,
-            area: requestedArea,
-          });
-        }
+        body = committed.reply;
       } else {
         const residentMessageId = randomUUID();
         const answered = deps.answer(req.text, { area });

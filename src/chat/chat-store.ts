@@ -8,9 +8,10 @@
  * statement (data-modifying CTEs, one commit, one WAL flush), on SQLite one
  * transaction. A new report — its conversation, message, case, `created`
  * event and the reply — likewise (commitReport), before the reply is sent.
- * A follow-up to a case (commitFollowUp) is a short transaction of separate
- * statements on both: whether it joins the case or reopens it depends on the
- * case's status when its row is locked, which staff may change meanwhile.
+ * A follow-up to a case (commitFollowUp) is a short transaction, with its
+ * reply: whether it joins the case or reopens it depends on the case's status
+ * when its row is locked, which staff may change meanwhile, and the reply on
+ * what it did. On PostgreSQL its usual course is two statements.
  *
  * The SQL is portable between SQLite and PostgreSQL: quoted identifiers,
  * parameters bound (never interpolated), Date parameters stored by the
@@ -123,6 +124,10 @@ export interface FollowUp {
   severity: Severity;
   /** JSON-able triage signals, stored in the event. */
   signals: readonly string[];
+  /** The bot's reply, from the case's status after this message; committed with it. */
+  reply(status: CaseStatus): NewMessage;
+  /** The conversation's new area, when the resident named one. */
+  area: string | null;
 }
 
 export interface FollowedUp {
@@ -136,7 +141,7 @@ export interface FollowedUp {
 /** One resident message and the bot's answer, committed together. */
 export interface Exchange {
   conversation: NewConversation | null;
-  resident: NewMessage | null;
+  resident: NewMessage;
   unanswered: NewUnanswered | null;
   bot: NewMessage;
   /** The conversation's new area, when the resident named one. */
@@ -159,7 +164,7 @@ export interface ChatStore {
    * message an earlier send with the same client id stored.
    */
   lookup(
-    conversationId: string | null,
+    conversationId: string,
     sent: SentQuery | null,
   ): Promise<{
     conversation: ConversationWithCase | null;
@@ -175,7 +180,7 @@ export interface ChatStore {
    * transaction on SQLite — and returns the `created` event's seq.
    */
   commitReport(report: NewReport): Promise<number>;
-  /** Commits a resident message to an existing case, with its event, in one transaction. */
+  /** Commits a resident message to an existing case, with its event and the bot's reply, in one transaction. */
   commitFollowUp(followUp: FollowUp): Promise<FollowedUp>;
 }
 
@@ -259,21 +264,47 @@ export function createChatStore(db: Db): ChatStore {
     `"id", "conversationId", "role", "text", "kind", "clientMessageId", "inReplyTo", "payload", "createdAt", "purgeAfter"`,
   );
 
+  const insertConversation = (c: NewConversation) =>
+    Prisma.sql`INSERT INTO "Conversation" ("id", "channel", "area", "createdAt", "lastMessageAt", "purgeAfter")
+      VALUES (${c.id}, ${c.channel}, ${c.area}, ${c.createdAt}, ${c.lastMessageAt}, ${c.purgeAfter})`;
+  /** An existing conversation's last activity (and area, when the resident named one): the message `m` just stored. */
+  const touchConversation = (m: NewMessage, area: string | null) =>
+    area
+      ? Prisma.sql`UPDATE "Conversation" SET "lastMessageAt" = ${m.createdAt}, "purgeAfter" = ${m.purgeAfter}, "area" = ${area}
+          WHERE "id" = ${m.conversationId}`
+      : Prisma.sql`UPDATE "Conversation" SET "lastMessageAt" = ${m.createdAt}, "purgeAfter" = ${m.purgeAfter}
+          WHERE "id" = ${m.conversationId}`;
+
+  /**
+   * Runs statements in order and returns the last one's rows: on PostgreSQL as
+   * ONE statement, each but the last a data-modifying CTE (one round trip; the
+   * foreign keys are checked at the end of the statement, so a new
+   * conversation's messages may join it); on SQLite one after another, inside
+   * the caller's transaction (or `run` opens one).
+   */
+  async function runAll<T extends object>(tx: RawSql, statements: readonly Prisma.Sql[]): Promise<T[]> {
+    const last = statements[statements.length - 1] as Prisma.Sql;
+    if (postgres) {
+      const ctes = statements.slice(0, -1).map((s, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (${s})`);
+      return tx.query<T>(ctes.length ? Prisma.sql`WITH ${Prisma.join(ctes)} ${last}` : last);
+    }
+    for (const s of statements.slice(0, -1)) await tx.execute(s);
+    return tx.query<T>(last);
+  }
+
+  /** Statements that must commit together: one autocommit statement on PostgreSQL, a transaction on SQLite. */
+  function run<T extends object>(statements: readonly Prisma.Sql[]): Promise<T[]> {
+    return postgres ? runAll<T>(sql, statements) : sql.transaction((tx) => runAll<T>(tx, statements));
+  }
+
   /** The statements of an exchange, in the order that keeps every crash point harmless. */
   function exchangeStatements(x: Exchange): Prisma.Sql[] {
     const c = x.conversation;
     const u = x.unanswered;
     const bot = x.bot;
-    const messages = x.resident ? [messageRow(x.resident), messageRow(bot)] : [messageRow(bot)];
+    const messages = [messageRow(x.resident), messageRow(bot)];
     return [
-      c
-        ? Prisma.sql`INSERT INTO "Conversation" ("id", "channel", "area", "createdAt", "lastMessageAt", "purgeAfter")
-            VALUES (${c.id}, ${c.channel}, ${c.area}, ${c.createdAt}, ${c.lastMessageAt}, ${c.purgeAfter})`
-        : x.area
-          ? Prisma.sql`UPDATE "Conversation" SET "lastMessageAt" = ${bot.createdAt}, "purgeAfter" = ${bot.purgeAfter}, "area" = ${x.area}
-              WHERE "id" = ${bot.conversationId}`
-          : Prisma.sql`UPDATE "Conversation" SET "lastMessageAt" = ${bot.createdAt}, "purgeAfter" = ${bot.purgeAfter}
-              WHERE "id" = ${bot.conversationId}`,
+      c ? insertConversation(c) : touchConversation(bot, x.area),
       Prisma.sql`INSERT INTO "Message" (${messageColumns}) VALUES ${Prisma.join(messages)}`,
       ...(u
         ? [
@@ -288,16 +319,8 @@ export function createChatStore(db: Db): ChatStore {
   function reportStatements(r: NewReport): Prisma.Sql[] {
     const c = r.conversation;
     const k = r.kase;
-    const touch = r.reply;
     return [
-      c
-        ? Prisma.sql`INSERT INTO "Conversation" ("id", "channel", "area", "createdAt", "lastMessageAt", "purgeAfter")
-            VALUES (${c.id}, ${c.channel}, ${c.area}, ${c.createdAt}, ${c.lastMessageAt}, ${c.purgeAfter})`
-        : r.area
-          ? Prisma.sql`UPDATE "Conversation" SET "lastMessageAt" = ${touch.createdAt}, "purgeAfter" = ${touch.purgeAfter}, "area" = ${r.area}
-              WHERE "id" = ${touch.conversationId}`
-          : Prisma.sql`UPDATE "Conversation" SET "lastMessageAt" = ${touch.createdAt}, "purgeAfter" = ${touch.purgeAfter}
-              WHERE "id" = ${touch.conversationId}`,
+      c ? insertConversation(c) : touchConversation(r.reply, r.area),
       Prisma.sql`INSERT INTO "Message" (${messageColumns}) VALUES ${messageRow(r.message)}, ${messageRow(r.reply)}`,
       Prisma.sql`INSERT INTO "Case" ("id", "conversationId", "category", "severity", "queue", "status", "channel", "area", "signals", "source", "createdAt", "updatedAt")
         VALUES (${k.id}, ${k.conversationId}, ${k.category}, ${k.severity}, ${k.queue}, 'new', ${k.channel}, ${k.area}, ${k.signals}, ${k.source}, ${k.createdAt}, ${k.createdAt})`,
@@ -308,67 +331,56 @@ export function createChatStore(db: Db): ChatStore {
 
   return {
     async commitReport(r) {
-      const statements = reportStatements(r);
-      const last = statements[statements.length - 1] as Prisma.Sql;
-      let rows: { id: unknown }[];
-      if (postgres) {
-        const ctes = statements.slice(0, -1).map((s, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (${s})`);
-        rows = await sql.query<{ id: unknown }>(Prisma.sql`WITH ${Prisma.join(ctes)} ${last}`);
-      } else {
-        rows = await sql.transaction(async (tx) => {
-          for (const s of statements.slice(0, -1)) await tx.execute(s);
-          return tx.query<{ id: unknown }>(last);
-        });
-      }
-      return eventSeq(rows);
+      return eventSeq(await run<{ id: unknown }>(reportStatements(r)));
     },
 
     commitFollowUp(f) {
       const m = f.message;
       const at = m.createdAt;
       const eventData = { messageId: m.id, signals: f.signals, severity: f.severity };
-      const insertEvent = async (tx: RawSql, type: FollowedUp["type"], data: object) =>
-        eventSeq(
-          await tx.query<{ id: unknown }>(Prisma.sql`INSERT INTO "CaseEvent" ("caseId", "type", "data", "createdAt")
-            VALUES (${f.caseId}, ${type}, ${JSON.stringify(data)}, ${at}) RETURNING "id"`),
-        );
+      /** Stores the resident message (and a new conversation) in the same statement as `statement`. */
+      const withMessage = (statement: Prisma.Sql) => [
+        ...(f.conversation ? [insertConversation(f.conversation)] : []),
+        Prisma.sql`INSERT INTO "Message" (${messageColumns}) VALUES ${messageRow(m)}`,
+        statement,
+      ];
+      /** What ends every follow-up, in one statement: its event, the bot's reply and the conversation's touch. */
+      const finish = async (tx: RawSql, type: FollowedUp["type"], status: CaseStatus, data: object) => {
+        const bot = f.reply(status);
+        const rows = await runAll<{ id: unknown }>(tx, [
+          touchConversation(bot, f.area),
+          Prisma.sql`INSERT INTO "Message" (${messageColumns}) VALUES ${messageRow(bot)}`,
+          Prisma.sql`INSERT INTO "CaseEvent" ("caseId", "type", "data", "createdAt")
+            VALUES (${f.caseId}, ${type}, ${JSON.stringify(data)}, ${at}) RETURNING "id"`,
+        ]);
+        return { seq: eventSeq(rows), type, status };
+      };
+      const reopen = Prisma.sql`UPDATE "Case"
+        SET "status" = 'new', "severity" = ${f.severity}, "claimedBy" = NULL, "claimedAt" = NULL,
+            "closedAt" = NULL, "closedBy" = NULL, "outcome" = NULL, "updatedAt" = ${at}
+        WHERE "id" = ${f.caseId} AND "status" = 'closed' RETURNING "status"`;
       return sql.transaction(async (tx): Promise<FollowedUp> => {
-        const c = f.conversation;
-        if (c) {
-          await tx.execute(Prisma.sql`INSERT INTO "Conversation" ("id", "channel", "area", "createdAt", "lastMessageAt", "purgeAfter")
-            VALUES (${c.id}, ${c.channel}, ${c.area}, ${c.createdAt}, ${c.lastMessageAt}, ${c.purgeAfter})`);
-        }
-        await tx.execute(Prisma.sql`INSERT INTO "Message" (${messageColumns}) VALUES ${messageRow(m)}`);
+        let stored = false;
         if (f.routing === "attach") {
           // Only while still open: staff may have closed it a moment ago, and then it reopens below.
-          const attached = await tx.query<{ status: CaseStatus }>(Prisma.sql`UPDATE "Case"
-            SET "severity" = ${f.severity}, "updatedAt" = ${at}
-            WHERE "id" = ${f.caseId} AND "status" IN ('new', 'claimed') RETURNING "status"`);
+          const attached = await runAll<{ status: CaseStatus }>(
+            tx,
+            withMessage(Prisma.sql`UPDATE "Case" SET "severity" = ${f.severity}, "updatedAt" = ${at}
+              WHERE "id" = ${f.caseId} AND "status" IN ('new', 'claimed') RETURNING "status"`),
+          );
+          stored = true;
           const open = attached[0];
-          if (open)
-            return {
-              seq: await insertEvent(tx, "resident_message", eventData),
-              type: "resident_message",
-              status: open.status,
-            };
+          if (open) return finish(tx, "resident_message", open.status, eventData);
         }
-        const reopened = await tx.execute(Prisma.sql`UPDATE "Case"
-          SET "status" = 'new', "severity" = ${f.severity}, "claimedBy" = NULL, "claimedAt" = NULL,
-              "closedAt" = NULL, "closedBy" = NULL, "outcome" = NULL, "updatedAt" = ${at}
-          WHERE "id" = ${f.caseId} AND "status" = 'closed'`);
-        if (reopened === 1) {
+        const reopened = await runAll<{ status: CaseStatus }>(tx, stored ? [reopen] : withMessage(reopen));
+        if (reopened.length === 1) {
           const previous = await tx.query<{ data: string }>(Prisma.sql`SELECT "data" FROM "CaseEvent"
             WHERE "caseId" = ${f.caseId} AND "type" = 'closed' ORDER BY "id" DESC LIMIT 1`);
           const previousOutcome = previous[0] ? (parseJsonObject(previous[0].data).outcome ?? null) : null;
-          return {
-            seq: await insertEvent(tx, "reopened", { ...eventData, previousOutcome }),
-            type: "reopened",
-            status: "new",
-          };
+          return finish(tx, "reopened", "new", { ...eventData, previousOutcome });
         }
         // Someone else reopened it first: the message joins the case as it is now.
-        const seq = await insertEvent(tx, "resident_message", eventData);
-        return { seq, type: "resident_message", status: await caseStatus(tx, f.caseId) };
+        return finish(tx, "resident_message", await caseStatus(tx, f.caseId), eventData);
       });
     },
 
@@ -409,18 +421,7 @@ export function createChatStore(db: Db): ChatStore {
     },
 
     async commitExchange(x) {
-      const statements = exchangeStatements(x);
-      if (postgres) {
-        // One statement: each but the last becomes a data-modifying CTE. PostgreSQL checks the
-        // foreign keys at the end of the statement, so a new conversation's messages may join it.
-        const ctes = statements.slice(0, -1).map((s, i) => Prisma.sql`${Prisma.raw(`s${i}`)} AS (${s})`);
-        const last = statements[statements.length - 1] as Prisma.Sql;
-        await sql.execute(Prisma.sql`WITH ${Prisma.join(ctes)} ${last}`);
-        return;
-      }
-      await sql.transaction(async (tx) => {
-        for (const statement of statements) await tx.execute(statement);
-      });
+      await run(exchangeStatements(x));
     },
   };
 }

@@ -7,7 +7,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createChatStore, type NewMessage, type NewReport } from "../../src/chat/chat-store.ts";
+import type { CaseStatus } from "../../src/cases/case-types.ts";
+import { createChatStore, type FollowUp, type NewMessage, type NewReport } from "../../src/chat/chat-store.ts";
 import { rawSqlOf } from "../../src/db/prisma-client.ts";
 import { buildTestApp, type TestApp } from "../helpers/test-app.ts";
 
@@ -107,8 +108,8 @@ describe("lookup: the conversation and an earlier send, in one statement", () =>
     { conversation: "known", sent: "none", expectConversation: true, expectSent: false },
     { conversation: "known", sent: "in scope", expectConversation: true, expectSent: true },
     { conversation: "known", sent: "out of scope", expectConversation: true, expectSent: false },
-    { conversation: "absent", sent: "any conversation", expectConversation: false, expectSent: true },
-    { conversation: "absent", sent: "unknown client id", expectConversation: false, expectSent: false },
+    { conversation: "unknown", sent: "in another conversation", expectConversation: false, expectSent: true },
+    { conversation: "known", sent: "unknown client id", expectConversation: true, expectSent: false },
   ])("conversation $conversation, send $sent", async ({ conversation, sent, expectConversation, expectSent }) => {
     const store = createChatStore(t.db);
     const r = report(randomUUID());
@@ -116,15 +117,18 @@ describe("lookup: the conversation and an earlier send, in one statement", () =>
     r.message.clientMessageId = clientMessageId;
     await store.commitReport(r);
     const conversationId = r.kase.conversationId;
-    const conversationArg =
-      conversation === "known" ? conversationId : conversation === "unknown" ? `nobody-${randomUUID()}` : null;
+    const conversationArg = conversation === "known" ? conversationId : `nobody-${randomUUID()}`;
     const sentArg =
       sent === "none"
         ? null
         : {
             clientMessageId: sent === "unknown client id" ? `client-${randomUUID()}` : clientMessageId,
             conversationIds:
-              sent === "in scope" ? [conversationId] : sent === "out of scope" ? [`other-${randomUUID()}`] : null,
+              sent === "out of scope"
+                ? [`other-${randomUUID()}`]
+                : sent === "in another conversation"
+                  ? [conversationArg, conversationId]
+                  : [conversationId],
           };
     const found = await store.lookup(conversationArg, sentArg);
     if (expectConversation) {
@@ -233,6 +237,43 @@ describe("commitExchange: exchanges committed at the same moment", () => {
   });
 });
 
+/** A follow-up whose reply says which case status the commit handed it. */
+function followUp(
+  message: NewMessage,
+  caseId: string,
+  routing: FollowUp["routing"],
+  severity: FollowUp["severity"],
+  signals: string[] = [],
+  area: string | null = null,
+) {
+  const replyId = randomUUID();
+  const statuses: CaseStatus[] = [];
+  const input: FollowUp = {
+    conversation: null,
+    message,
+    caseId,
+    routing,
+    severity,
+    signals,
+    area,
+    reply: (status) => {
+      statuses.push(status);
+      return {
+        id: replyId,
+        conversationId: message.conversationId,
+        role: "bot",
+        text: `reply while ${status}`,
+        kind: "urgent",
+        inReplyTo: message.id,
+        payload: "{}",
+        createdAt: message.createdAt,
+        purgeAfter: message.purgeAfter,
+      };
+    },
+  };
+  return { input, replyId, statuses };
+}
+
 describe("commitFollowUp", () => {
   it("attach: an open case gets the message, the raised severity and a resident_message event; its status stays", async () => {
     const store = createChatStore(t.db);
@@ -240,15 +281,19 @@ describe("commitFollowUp", () => {
     await store.commitReport(r);
     await t.db.case.update({ where: { id: r.kase.id }, data: { status: "claimed", claimedBy: "someone" } });
     const message = residentMessage(r.kase.conversationId, "他拿刀了");
-    const done = await store.commitFollowUp({
-      conversation: null,
-      message,
-      caseId: r.kase.id,
-      routing: "attach",
-      severity: "immediate",
-      signals: ["weapon"],
-    });
+    const f = followUp(message, r.kase.id, "attach", "immediate", ["weapon"], "五龙口镇");
+    const done = await store.commitFollowUp(f.input);
     expect(done).toMatchObject({ type: "resident_message", status: "claimed" });
+    // The reply was made from the status the commit found, and stored with the message.
+    expect(f.statuses).toEqual(["claimed"]);
+    expect(await t.db.message.findUnique({ where: { id: f.replyId } })).toMatchObject({
+      role: "bot",
+      text: "reply while claimed",
+      inReplyTo: message.id,
+    });
+    const conversation = await t.db.conversation.findUnique({ where: { id: r.kase.conversationId } });
+    expect(conversation?.lastMessageAt.getTime()).toBe(message.createdAt.getTime());
+    expect(conversation?.area).toBe("五龙口镇");
     const event = await t.db.caseEvent.findUnique({ where: { id: done.seq } });
     expect(event).toMatchObject({ caseId: r.kase.id, type: "resident_message" });
     expect(JSON.parse(event?.data ?? "{}")).toEqual({
@@ -276,15 +321,11 @@ describe("commitFollowUp", () => {
       data: { caseId: r.kase.id, type: "closed", data: JSON.stringify({ outcome: "referred" }) },
     });
     const message = residentMessage(r.kase.conversationId, "他又回来了");
-    const done = await store.commitFollowUp({
-      conversation: null,
-      message,
-      caseId: r.kase.id,
-      routing: "attach",
-      severity: "urgent",
-      signals: [],
-    });
+    const f = followUp(message, r.kase.id, "attach", "urgent");
+    const done = await store.commitFollowUp(f.input);
     expect(done).toMatchObject({ type: "reopened", status: "new" });
+    expect(f.statuses).toEqual(["new"]);
+    expect(await t.db.message.count({ where: { id: { in: [message.id, f.replyId] } } })).toBe(2);
     const event = await t.db.caseEvent.findUnique({ where: { id: done.seq } });
     expect(JSON.parse(event?.data ?? "{}")).toMatchObject({ messageId: message.id, previousOutcome: "referred" });
     expect(await t.db.case.findUnique({ where: { id: r.kase.id } })).toMatchObject({
@@ -300,15 +341,11 @@ describe("commitFollowUp", () => {
     const r = report(randomUUID());
     await store.commitReport(r);
     await t.db.case.update({ where: { id: r.kase.id }, data: { status: "claimed", claimedBy: "someone" } });
-    const done = await store.commitFollowUp({
-      conversation: null,
-      message: residentMessage(r.kase.conversationId, "谢谢"),
-      caseId: r.kase.id,
-      routing: "reopen",
-      severity: "urgent",
-      signals: [],
-    });
+    const f = followUp(residentMessage(r.kase.conversationId, "谢谢"), r.kase.id, "reopen", "urgent");
+    const done = await store.commitFollowUp(f.input);
     expect(done).toMatchObject({ type: "resident_message", status: "claimed" });
+    expect(f.statuses).toEqual(["claimed"]);
+    expect(await t.db.message.count({ where: { id: f.replyId } })).toBe(1);
   });
 
   it("all or nothing: a follow-up to a case that does not exist stores no message", async () => {
@@ -316,17 +353,9 @@ describe("commitFollowUp", () => {
     const r = report(randomUUID());
     await store.commitReport(r);
     const message = residentMessage(r.kase.conversationId, "还在吗");
-    await expect(
-      store.commitFollowUp({
-        conversation: null,
-        message,
-        caseId: randomUUID(),
-        routing: "reopen",
-        severity: "urgent",
-        signals: [],
-      }),
-    ).rejects.toThrow();
-    expect(await t.db.message.count({ where: { id: message.id } })).toBe(0);
+    const f = followUp(message, randomUUID(), "reopen", "urgent");
+    await expect(store.commitFollowUp(f.input)).rejects.toThrow();
+    expect(await t.db.message.count({ where: { id: { in: [message.id, f.replyId] } } })).toBe(0);
   });
 });
 
