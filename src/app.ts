@@ -20,7 +20,7 @@ import { createResidentDelivery, historyRoutes } from "./chat/resident-delivery.
 import { createResidentLimiter } from "./chat/resident-limiter.ts";
 import type { SearchFn } from "./chat/search-types.ts";
 import type { AppConfig } from "./config/config.ts";
-import { type Db, providerOf } from "./db/prisma-client.ts";
+import type { Db } from "./db/prisma-client.ts";
 import type { AreaDef, ServiceEntry } from "./knowledge/knowledge-types.ts";
 import { directorySource } from "./miniprogram/directory-routes.ts";
 import { miniprogramRoutes } from "./miniprogram/miniprogram-plugin.ts";
@@ -30,8 +30,8 @@ import { closeSocketsForRestart, drainConnectionsOnClose } from "./shared/gracef
 import { healthRoutes, infoRoutes } from "./shared/health-routes.ts";
 import { registerOpenApi } from "./shared/openapi.ts";
 import { opsRoutes } from "./shared/ops-plugin.ts";
+import { createRateLimits } from "./shared/rate-limits.ts";
 import { registerSecurityHeaders } from "./shared/security-headers.ts";
-import { createPostgresRateLimiter } from "./shared/shared-rate-limiter.ts";
 import { staffPlugin } from "./staff/staff-plugin.ts";
 
 // Residents read validation messages: Chinese.
@@ -92,22 +92,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerOpenApi(app);
   await registerResidentCors(app, deps.config.CORS_ORIGINS);
 
-  await app.register(staffPlugin, { db: deps.db, ...(deps.now ? { now: deps.now } : {}) });
+  // Residents' messages and staff logins count in one set of counters; shared across instances on
+  // PostgreSQL or Redis (src/shared/rate-limits.ts).
+  const rateLimits = await createRateLimits({
+    db: deps.db,
+    redisUrl: deps.config.REDIS_URL,
+    onError: (err) => app.log.warn({ err }, "rate limit counters: sync, sweep or connection failed"),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  app.addHook("onClose", () => rateLimits.close());
+  await app.register(staffPlugin, {
+    db: deps.db,
+    loginLimiter: rateLimits.limiter,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   drainConnectionsOnClose(app);
   // On close, sockets get 1012 (service restart) so clients reconnect elsewhere.
   await app.register(websocket, { options: { maxPayload: WS_HARD_CAP }, preClose: closeSocketsForRestart });
 
   const hub = deps.hub ?? createConversationHub();
-  // Several instances on PostgreSQL share the counters (RateLimitBucket); SQLite is one instance: in memory.
-  const onLimiterError = (err: unknown) => app.log.warn({ err }, "rate limit counters: sync or sweep failed");
-  const limiter = createResidentLimiter(
-    deps.config.RATE_LIMIT_PER_MINUTE,
-    onLimiterError,
-    providerOf(deps.db) === "postgresql"
-      ? (windowMs) => createPostgresRateLimiter(deps.db, windowMs, { onError: onLimiterError })
-      : undefined,
-  );
-  app.addHook("onClose", () => limiter.stop());
+  const limiter = createResidentLimiter(deps.config.RATE_LIMIT_PER_MINUTE, rateLimits.limiter);
   const queues = deps.queues ?? loadQueueCatalog();
   const bus = deps.bus ?? (await createAppEventBus(app, deps.db, deps.config.DATABASE_URL));
   const delivery = createResidentDelivery({ db: deps.db, hub });

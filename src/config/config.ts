@@ -26,6 +26,17 @@ const configSchema = z
      * under the server's max_connections. Ignored on SQLite (one connection).
      */
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
+    /**
+     * Redis (redis:// or rediss://) for the rate-limit counters several instances share; unset:
+     * PostgreSQL's table holds them (in memory on SQLite, one instance).
+     */
+    REDIS_URL: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined)
+      .refine((v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v), {
+        message: "must start with redis:// or rediss://",
+      }),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** Chat messages one resident may send per minute (web, mini-program, WebSocket). */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),

@@ -1,25 +1,49 @@
 /**
- * Rate-limit counters several instances share: fixed windows in the
- * RateLimitBucket table (PostgreSQL). SQLite runs one instance: the in-memory
- * limiter (src/shared/rate-limiter.ts) serves there.
+ * Rate-limit counters several instances share: fixed windows whose counts
+ * live in a CounterStore — Redis when REDIS_URL is set (redis-counter-store.ts),
+ * else PostgreSQL's RateLimitBucket table (pg-counter-store.ts). SQLite alone
+ * runs one instance: the in-memory limiter (src/shared/rate-limiter.ts) serves there.
  *
  * Each instance decides at once, from what it knows: the key's count in the
- * table as of its last sync plus its own hits since. Every SYNC_MS it adds
- * its new hits to the table in one upsert — the row's window restarts when it
- * is over (on the database's clock, so instances with skewed clocks agree),
+ * store as of its last sync plus its own hits since. Every SYNC_MS it adds
+ * its new hits to the store in one round trip — a key's window restarts when
+ * it is over (on the store's clock, so instances with skewed clocks agree),
  * else its count goes up — and reads back the total every instance has
  * counted. So within one instance the limit is exact, and across instances it
  * holds to within what the others counted since the last sync.
  *
- * Why not one upsert per request: every request from one address counts on
- * the same row, and measured under load those upserts queued on its row lock
- * (~7 ms each) and held the whole chat route to that row's pace; a counter
- * write and its commit per request was also the largest share of the
- * database's work for a question.
+ * Why not one write per request: every request from one address counts on
+ * the same key, and measured under load on PostgreSQL those upserts queued on
+ * its row lock (~7 ms each) and held the whole chat route to that row's pace;
+ * a counter write per request was also the largest share of the database's
+ * work for a question.
  */
-import { type Db, rawSqlOf } from "../db/prisma-client.ts";
-import { Prisma } from "../generated/prisma/client.ts";
 import { createRateLimiter } from "./rate-limiter.ts";
+
+/** A key's hits to add to the shared count. */
+export interface CounterDelta {
+  key: string;
+  delta: number;
+}
+
+/** A key's shared count after a sync, and how long ago its window started (on the store's clock). */
+export interface CounterTotal {
+  key: string;
+  count: number;
+  ageMs: number;
+}
+
+/** Where the counts every instance shares live. */
+export interface CounterStore {
+  /**
+   * Adds each key's hits in one round trip — a key whose window is over
+   * starts a new one with them — and returns every key's total. Keys come
+   * sorted, so that concurrent syncs take row locks in one order.
+   */
+  add(deltas: readonly CounterDelta[], windowMs: number): Promise<CounterTotal[]>;
+  /** Deletes the counts of finished windows (nothing to do where keys expire by themselves). */
+  sweep(windowMs: number): Promise<void>;
+}
 
 export interface RateLimitHit {
   key: string;
@@ -51,7 +75,7 @@ export function createMemoryRateLimiter(windowMs: number, now?: () => number): A
 /** How often an instance adds its hits to the shared counts and reads back the totals. */
 export const SYNC_MS = 100;
 
-export interface PostgresRateLimiterOptions {
+export interface SharedRateLimiterOptions {
   syncMs?: number;
   /** A sync that failed (its hits are sent again with the next). */
   onError: (err: unknown) => void;
@@ -70,17 +94,13 @@ interface Counter {
   windowEndsAt: number;
 }
 
-const NOW = `(now() AT TIME ZONE 'UTC')`;
-
-export function createPostgresRateLimiter(
-  db: Db,
+export function createSharedRateLimiter(
+  store: CounterStore,
   windowMs: number,
-  options: PostgresRateLimiterOptions,
+  options: SharedRateLimiterOptions,
 ): AsyncRateLimiter & { sync(): Promise<void> } {
-  const seconds = windowMs / 1000;
   const syncMs = options.syncMs ?? SYNC_MS;
   const now = options.now ?? Date.now;
-  const sql = rawSqlOf(db);
   const counters = new Map<string, Counter>();
   let timer: NodeJS.Timeout | null = null;
   let syncing: Promise<void> | null = null;
@@ -113,22 +133,12 @@ export function createPostgresRateLimiter(
       return { key, c, delta };
     });
     const sentAt = now();
-    const nowSql = Prisma.raw(NOW);
-    const expired = Prisma.sql`"RateLimitBucket"."windowStart" <= ${nowSql} - make_interval(secs => ${seconds}::float8)`;
-    // A counter need not survive a crash: set_config(…, true) turns synchronous_commit off for
-    // this statement's own transaction, so its commit does not wait for the WAL flush.
-    const upsert = Prisma.sql`INSERT INTO "RateLimitBucket" ("key", "windowStart", "count")
-       SELECT v."key", ${nowSql}, v."delta"
-       FROM (VALUES ${Prisma.join(deltas.map((d) => Prisma.sql`(${d.key}::text, ${d.delta}::int)`))}) AS v("key", "delta"),
-            (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit
-       ORDER BY v."key"
-       ON CONFLICT ("key") DO UPDATE SET
-         "count" = CASE WHEN ${expired} THEN EXCLUDED."count" ELSE "RateLimitBucket"."count" + EXCLUDED."count" END,
-         "windowStart" = CASE WHEN ${expired} THEN ${nowSql} ELSE "RateLimitBucket"."windowStart" END
-       RETURNING "key", "count", (EXTRACT(EPOCH FROM (${nowSql} - "windowStart")) * 1000)::float8 AS "ageMs"`;
-    let rows: { key: string; count: number | string; ageMs: number | string }[];
+    let rows: CounterTotal[];
     try {
-      rows = await sql.query(upsert);
+      rows = await store.add(
+        deltas.map((d) => ({ key: d.key, delta: d.delta })),
+        windowMs,
+      );
     } catch (err) {
       // Not sent: the hits stay pending and go with the next sync.
       for (const d of deltas) d.c.sending -= d.delta;
@@ -140,8 +150,8 @@ export function createPostgresRateLimiter(
       d.c.pending -= d.delta;
       const row = byKey.get(d.key);
       if (!row) continue;
-      d.c.shared = Number(row.count);
-      d.c.windowEndsAt = sentAt - Number(row.ageMs) + windowMs;
+      d.c.shared = row.count;
+      d.c.windowEndsAt = sentAt - row.ageMs + windowMs;
     }
   }
 
@@ -184,12 +194,9 @@ export function createPostgresRateLimiter(
     async sweep() {
       const t = now();
       // Keys whose window is over are forgotten, with any hits of theirs not yet sent: memory stays
-      // bounded by the keys of one window even while the database is out of reach.
+      // bounded by the keys of one window even while the store is out of reach.
       for (const [key, c] of counters) if (t >= c.windowEndsAt && c.sending === 0) counters.delete(key);
-      await db.$executeRawUnsafe(
-        `DELETE FROM "RateLimitBucket" WHERE "windowStart" <= ${NOW} - make_interval(secs => $1::float8)`,
-        seconds,
-      );
+      await store.sweep(windowMs);
     },
     async stop() {
       stopped = true;

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Db } from "../db/prisma-client.ts";
-import { createRateLimiter } from "../shared/rate-limiter.ts";
+import { type AsyncRateLimiter, createMemoryRateLimiter } from "../shared/shared-rate-limiter.ts";
 import { loadCommonPasswords } from "./common-passwords.ts";
 import { createSessionEvents, type SessionEvents } from "./session-events.ts";
 import { clearSessionCookie, STAFF_COOKIE } from "./staff-cookie.ts";
@@ -36,6 +36,8 @@ export interface StaffPluginOptions {
   blocklist?: ReadonlySet<string>;
   /** Login attempts one address may make per minute (default 10). */
   loginAttemptsPerMinute?: number;
+  /** The counters of login attempts (one-minute windows), shared across instances; this plugin's own in memory when omitted. */
+  loginLimiter?: AsyncRateLimiter;
 }
 
 declare module "fastify" {
@@ -110,10 +112,14 @@ const staffPluginImpl: FastifyPluginAsyncZod<StaffPluginOptions> = async (app, o
     if (created) app.log.info("first staff admin created");
   }
 
-  const loginLimiter = createRateLimiter(60_000, () => now().getTime());
-  const sweep = setInterval(() => loginLimiter.sweep(), 60_000);
-  sweep.unref();
-  app.addHook("onClose", async () => clearInterval(sweep));
+  let loginLimiter = opts.loginLimiter;
+  if (!loginLimiter) {
+    const own = createMemoryRateLimiter(60_000, () => now().getTime());
+    const sweep = setInterval(() => own.sweep(), 60_000);
+    sweep.unref();
+    app.addHook("onClose", async () => clearInterval(sweep));
+    loginLimiter = own;
+  }
 
   await app.register(staffRoutes, {
     service,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { RateLimiter } from "../shared/rate-limiter.ts";
+import type { AsyncRateLimiter } from "../shared/shared-rate-limiter.ts";
 import { staffOf } from "./staff-access.ts";
 import { clearSessionCookie, STAFF_COOKIE, setSessionCookie } from "./staff-cookie.ts";
 import { staffErrors } from "./staff-errors.ts";
@@ -19,7 +19,7 @@ import type { AuthenticatedStaff, StaffService, StaffUserView } from "./staff-se
 
 export interface StaffRoutesOptions {
   service: StaffService;
-  loginLimiter: RateLimiter;
+  loginLimiter: AsyncRateLimiter;
   loginAttemptsPerMinute: number;
   now: () => Date;
 }
@@ -63,7 +63,7 @@ export const staffRoutes: FastifyPluginAsyncZod<StaffRoutesOptions> = async (app
     {
       // Counted before the body is even read, so malformed attempts count too.
       onRequest: async (request) => {
-        if (!opts.loginLimiter.hit(`login:${request.ip}`, opts.loginAttemptsPerMinute)) {
+        if (!(await opts.loginLimiter.hit(`login:${request.ip}`, opts.loginAttemptsPerMinute))) {
           throw staffErrors.loginRateLimited();
         }
       },

@@ -1,0 +1,72 @@
+/**
+ * The app's rate-limit counters (residents' messages, staff logins), one
+ * 60-second fixed window per key, and where they live — decided once from the
+ * config:
+ *
+ * - REDIS_URL set: Redis, shared by every instance that names it;
+ * - else PostgreSQL: the RateLimitBucket table, shared likewise;
+ * - else (SQLite, one instance): in memory.
+ *
+ * If the shared store becomes unreachable, each instance goes on deciding from
+ * its own counts (exact for its own traffic) and logs the failed syncs; no
+ * request waits on, or fails because of, a counter.
+ */
+import { type Db, providerOf } from "../db/prisma-client.ts";
+import { createPostgresCounterStore } from "./pg-counter-store.ts";
+import { createRedisCounterStore } from "./redis-counter-store.ts";
+import { type AsyncRateLimiter, createMemoryRateLimiter, createSharedRateLimiter } from "./shared-rate-limiter.ts";
+
+export const RATE_WINDOW_MS = 60_000;
+
+export interface RateLimits {
+  limiter: AsyncRateLimiter;
+  where: "redis" | "postgresql" | "memory";
+  /** Sends what is not yet synced, stops the sweep and closes the store's connection. */
+  close(): Promise<void>;
+}
+
+export interface RateLimitsOptions {
+  db: Db;
+  redisUrl?: string | undefined;
+  /** A failed sync, sweep or store connection. */
+  onError: (err: unknown) => void;
+  /** The clock of the in-memory counters (tests). */
+  now?: () => Date;
+}
+
+export async function createRateLimits(opts: RateLimitsOptions): Promise<RateLimits> {
+  const { onError } = opts;
+  let where: RateLimits["where"] = "memory";
+  let limiter: AsyncRateLimiter;
+  let closeStore = async () => {};
+  if (opts.redisUrl) {
+    const store = createRedisCounterStore(opts.redisUrl, { onError });
+    // A REDIS_URL that cannot be reached at start is a configuration error: fail loudly.
+    await store.ready();
+    limiter = createSharedRateLimiter(store, RATE_WINDOW_MS, { onError });
+    closeStore = () => store.close();
+    where = "redis";
+  } else if (providerOf(opts.db) === "postgresql") {
+    limiter = createSharedRateLimiter(createPostgresCounterStore(opts.db), RATE_WINDOW_MS, { onError });
+    where = "postgresql";
+  } else {
+    const now = opts.now;
+    limiter = createMemoryRateLimiter(RATE_WINDOW_MS, now ? () => now().getTime() : undefined);
+  }
+  const timer = setInterval(() => {
+    limiter.sweep().catch(onError);
+  }, RATE_WINDOW_MS);
+  timer.unref();
+  return {
+    limiter,
+    where,
+    async close() {
+      clearInterval(timer);
+      try {
+        await limiter.stop();
+      } finally {
+        await closeStore();
+      }
+    },
+  };
+}
