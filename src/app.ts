@@ -131,7 +131,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(wechatChannel, { db: deps.db, chat, botApiToken: deps.config.BOT_API_TOKEN, now: deps.now });
 
   await app.register(healthRoutes, { db: deps.db });
-  await app.register(opsRoutes, { db: deps.db, knowledgeReady: () => deps.knowledge !== undefined });
+  await app.register(opsRoutes, {
+    db: deps.db,
+    knowledgeReady: () => deps.knowledge !== undefined,
+    rateLimits: { where: rateLimits.where, failures: rateLimits.failures },
+  });
   await app.register(infoRoutes);
   await app.register(chatRoutes, { chat, search: deps.knowledge.search, limiter });
   await app.register(chatWsRoutes, { chat, limiter, hub, db: deps.db });

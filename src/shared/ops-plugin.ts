@@ -7,18 +7,22 @@
  * status), open cases by queue and severity (read from the database on each
  * scrape — every instance reports the same cluster-wide figure, so
  * aggregate with max, not sum), time from report to claim (observed on the
- * instance that served the claim), event-loop delay and the process defaults.
+ * instance that served the claim), failed syncs of the shared rate-limit
+ * counters (Redis or PostgreSQL out of reach: limits then hold per instance
+ * only), event-loop delay and the process defaults.
  * /metrics is for the internal network: the proxy must not expose it.
  */
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "../db/prisma-client.ts";
 
 export interface OpsOptions {
   db: Db;
   /** True once the knowledge index is built (it is before buildApp; a store may rebuild it). */
   knowledgeReady: () => boolean;
+  /** Where the rate-limit counters live, and their failed syncs since start. */
+  rateLimits: { where: string; failures(): number };
 }
 
 const CLAIM_ROUTE = "/api/staff/cases/:id/claim";
@@ -53,6 +57,17 @@ async function opsRoutesImpl(app: FastifyInstance, opts: OpsOptions): Promise<vo
         _count: { _all: true },
       });
       for (const r of rows) this.set({ queue: r.queue, severity: r.severity, status: r.status }, r._count._all);
+    },
+  });
+
+  new Counter({
+    name: "rate_limit_sync_failures_total",
+    help: "Failed syncs, sweeps and connections of the rate-limit counters, by where they live",
+    labelNames: ["store"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ store: opts.rateLimits.where }, opts.rateLimits.failures());
     },
   });
 

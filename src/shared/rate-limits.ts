@@ -21,6 +21,8 @@ export const RATE_WINDOW_MS = 60_000;
 export interface RateLimits {
   limiter: AsyncRateLimiter;
   where: "redis" | "postgresql" | "memory";
+  /** Failed syncs, sweeps and store connections since start (GET /metrics). */
+  failures(): number;
   /** Sends what is not yet synced, stops the sweep and closes the store's connection. */
   close(): Promise<void>;
 }
@@ -35,7 +37,11 @@ export interface RateLimitsOptions {
 }
 
 export async function createRateLimits(opts: RateLimitsOptions): Promise<RateLimits> {
-  const { onError } = opts;
+  let failures = 0;
+  const onError = (err: unknown) => {
+    failures++;
+    opts.onError(err);
+  };
   let where: RateLimits["where"] = "memory";
   let limiter: AsyncRateLimiter;
   let closeStore = async () => {};
@@ -60,6 +66,7 @@ export async function createRateLimits(opts: RateLimitsOptions): Promise<RateLim
   return {
     limiter,
     where,
+    failures: () => failures,
     async close() {
       clearInterval(timer);
       try {

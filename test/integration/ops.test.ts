@@ -15,7 +15,7 @@ describe("operations endpoints", () => {
     expect(res.json()).toEqual({ status: "ready", database: "ok", index: "ok" });
   });
 
-  it("GET /metrics: request latency by route, open cases by queue and severity, time to claim, event-loop delay", async () => {
+  it("GET /metrics: request latency by route, open cases by queue and severity, time to claim, event-loop delay, rate-limit sync failures", async () => {
     await t.app.inject({ method: "GET", url: "/api/info" });
     const report = await t.app.inject({ method: "POST", url: "/api/chat", payload: { text: "他昨天又打我了 我好怕" } });
     const { caseId, queue } = (report.json() as { escalation: { caseId: string; queue: string } }).escalation;
@@ -33,5 +33,7 @@ describe("operations endpoints", () => {
     expect(text).toMatch(new RegExp(`cases_open\\{queue="${queue}",severity="\\w+",status="claimed"\\} 1`));
     expect(text).toMatch(new RegExp(`case_time_to_claim_seconds_count\\{queue="${queue}",severity="\\w+"\\} 1`));
     expect(text).toContain("nodejs_eventloop_lag_p99_seconds");
+    // SQLite keeps its counters in memory; PostgreSQL in its table. Nothing has failed.
+    expect(text).toMatch(/rate_limit_sync_failures_total\{store="(memory|postgresql)"\} 0/);
   });
 });

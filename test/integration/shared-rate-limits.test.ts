@@ -379,6 +379,7 @@ describe("a Redis that goes away", () => {
       expect(await limits.limiter.hit(key, 2)).toBe(true);
       expect(await limits.limiter.hit(key, 2)).toBe(false);
       await expect.poll(() => errors.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      expect(limits.failures()).toBe(errors.length); // what /metrics reports
       // Closing still closes the connection; the last sync's failure is reported, not hidden.
       const closing = limits.close();
       closed = true;
