@@ -61,11 +61,12 @@ async function anonymiseConversation(db: Db, conversationId: string, at: Date): 
       data: { status: "failed", lastError: "retention" },
     });
     await tx.outboundMessage.updateMany({ where: { conversationId }, data: { text: ANONYMISED_TEXT } });
+    // Cases before their conversation: the order a resident's follow-up and a staff reply lock them in.
+    await tx.case.updateMany({ where: { conversationId }, data: { area: null } });
     await tx.conversation.update({
       where: { id: conversationId },
       data: { externalRef: null, contactCipher: null, area: null },
     });
-    await tx.case.updateMany({ where: { conversationId }, data: { area: null } });
     const withText = await tx.caseEvent.findMany({
       where: { caseId: { in: caseIds }, type: { in: ["noted", "closed", "transferred"] } },
       select: { id: true, data: true },

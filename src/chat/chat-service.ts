@@ -131,12 +131,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     req: ChatRequest & { text: string },
     verdict: TriageVerdict,
     latest: LatestCase | null,
-    area: string | null,
+    /** `named`: the area the resident named with this message; `area`: that, else the conversation's. */
+    areas: { named: string | null; area: string | null },
     at: Date,
     purgeAfter: Date,
     source: "chat" | "form",
     plan: ReplyPlan,
   ): Promise<Committed> {
+    const { area } = areas;
     const messageId = randomUUID();
     const conversationId = conversation.id;
     if (!latest || routing === "new_case") {
@@ -150,8 +152,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const seq = await store.commitReport({
         conversation: conversation.create,
         reply: planned.bot,
-        // The resident's area, or the conversation's own (unchanged) when none was named.
-        area,
+        // Only a newly named area is written to the conversation: writing back the one read at
+        // the lookup could undo a change made since.
+        area: areas.named,
         message: {
           id: messageId,
           conversationId,
@@ -208,7 +211,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         planned = plan({ escalation, status }, messageId);
         return planned.bot;
       },
-      area,
+      area: areas.named,
     });
     if (!planned) throw new Error("follow-up committed without a reply");
     return {
@@ -262,12 +265,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const at = now();
       const purgeAfter = new Date(at.getTime() + deps.retentionDays * DAY_MS);
       const requestedArea = req.area ? deps.resolveArea(req.area) : null;
-      // The conversation and an earlier send of this message, read in one statement. A first
-      // message reads nothing: a resend of it collides on the conversation id its clientMessageId
-      // derives (chat-idempotency.ts), and `once` answers that collision with the stored reply.
-      const found = req.conversationId
-        ? await store.lookup(req.conversationId, idempotency.sentQuery(req))
-        : { conversation: null, sent: null };
+      // The conversation and an earlier send of this message, read in one statement. A first message
+      // still looks for an earlier send of its clientMessageId, in any conversation: a client may
+      // resend without the conversationId it had. A message with neither reads nothing.
+      const sent = idempotency.sentQuery(req);
+      const found =
+        req.conversationId || sent
+          ? await store.lookup(req.conversationId ?? null, sent)
+          : { conversation: null, sent: null };
       if (found.sent) return idempotency.replay(found.sent);
       const conversation = conversationFor(found.conversation, req, at, purgeAfter, requestedArea);
       const conversationId = conversation.id;
@@ -322,7 +327,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           req,
           verdict,
           latest,
-          area,
+          { named: requestedArea, area },
           at,
           purgeAfter,
           source,

@@ -164,7 +164,7 @@ export interface ChatStore {
    * message an earlier send with the same client id stored.
    */
   lookup(
-    conversationId: string,
+    conversationId: string | null,
     sent: SentQuery | null,
   ): Promise<{
     conversation: ConversationWithCase | null;
@@ -189,11 +189,6 @@ function eventSeq(rows: readonly { id: unknown }[]): number {
   const seq = Number(rows[0]?.id);
   if (!Number.isSafeInteger(seq) || seq <= 0) throw new Error("case event committed without a seq");
   return seq;
-}
-
-async function caseStatus(tx: RawSql, caseId: string): Promise<CaseStatus> {
-  const rows = await tx.query<{ status: CaseStatus }>(Prisma.sql`SELECT "status" FROM "Case" WHERE "id" = ${caseId}`);
-  return rows[0]?.status ?? "new";
 }
 
 /** The adapters return DATETIME/timestamp columns as ISO text (SQLite as stored, PostgreSQL without a zone: UTC). */
@@ -359,28 +354,45 @@ export function createChatStore(db: Db): ChatStore {
         SET "status" = 'new', "severity" = ${f.severity}, "claimedBy" = NULL, "claimedAt" = NULL,
             "closedAt" = NULL, "closedBy" = NULL, "outcome" = NULL, "updatedAt" = ${at}
         WHERE "id" = ${f.caseId} AND "status" = 'closed' RETURNING "status"`;
+      /**
+       * Joins the case while it is open, and locks its row doing so: staff closing it wait for this
+       * commit, so the message never lands on a case that is closed by then.
+       */
+      const join = (severity: Severity | null) =>
+        severity
+          ? Prisma.sql`UPDATE "Case" SET "severity" = ${severity}, "updatedAt" = ${at}
+              WHERE "id" = ${f.caseId} AND "status" IN ('new', 'claimed') RETURNING "status"`
+          : Prisma.sql`UPDATE "Case" SET "updatedAt" = ${at}
+              WHERE "id" = ${f.caseId} AND "status" IN ('new', 'claimed') RETURNING "status"`;
       return sql.transaction(async (tx): Promise<FollowedUp> => {
         let stored = false;
+        /** The statement, with the resident message (and a new conversation) the first time. */
+        const withMessageOnce = (statement: Prisma.Sql) => {
+          const statements = stored ? [statement] : withMessage(statement);
+          stored = true;
+          return statements;
+        };
         if (f.routing === "attach") {
           // Only while still open: staff may have closed it a moment ago, and then it reopens below.
-          const attached = await runAll<{ status: CaseStatus }>(
-            tx,
-            withMessage(Prisma.sql`UPDATE "Case" SET "severity" = ${f.severity}, "updatedAt" = ${at}
-              WHERE "id" = ${f.caseId} AND "status" IN ('new', 'claimed') RETURNING "status"`),
-          );
-          stored = true;
+          const attached = await runAll<{ status: CaseStatus }>(tx, withMessageOnce(join(f.severity)));
           const open = attached[0];
           if (open) return finish(tx, "resident_message", open.status, eventData);
         }
-        const reopened = await runAll<{ status: CaseStatus }>(tx, stored ? [reopen] : withMessage(reopen));
-        if (reopened.length === 1) {
-          const previous = await tx.query<{ data: string }>(Prisma.sql`SELECT "data" FROM "CaseEvent"
-            WHERE "caseId" = ${f.caseId} AND "type" = 'closed' ORDER BY "id" DESC LIMIT 1`);
-          const previousOutcome = previous[0] ? (parseJsonObject(previous[0].data).outcome ?? null) : null;
-          return finish(tx, "reopened", "new", { ...eventData, previousOutcome });
+        // Each round either reopens the case or joins it as someone else reopened it; a case closed,
+        // reopened and closed again between the two statements goes round once more.
+        for (let round = 0; round < 3; round++) {
+          const reopened = await runAll<{ status: CaseStatus }>(tx, withMessageOnce(reopen));
+          if (reopened.length === 1) {
+            const previous = await tx.query<{ data: string }>(Prisma.sql`SELECT "data" FROM "CaseEvent"
+              WHERE "caseId" = ${f.caseId} AND "type" = 'closed' ORDER BY "id" DESC LIMIT 1`);
+            const previousOutcome = previous[0] ? (parseJsonObject(previous[0].data).outcome ?? null) : null;
+            return finish(tx, "reopened", "new", { ...eventData, previousOutcome });
+          }
+          // Someone else reopened it first: the message joins the case as it is now.
+          const joined = (await tx.query<{ status: CaseStatus }>(join(null)))[0];
+          if (joined) return finish(tx, "resident_message", joined.status, eventData);
         }
-        // Someone else reopened it first: the message joins the case as it is now.
-        return finish(tx, "resident_message", await caseStatus(tx, f.caseId), eventData);
+        throw new Error("follow-up: the case is missing, or its status would not settle");
       });
     },
 

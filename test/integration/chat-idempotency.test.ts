@@ -68,6 +68,16 @@ describe("a resend with the same clientMessageId stores nothing twice", () => {
     expect(await countsFor(id)).toEqual({ messages: 1, conversations: 1, cases: 1 });
   });
 
+  it("a report sent in a conversation, resent without its conversationId: same reply, one message, one case", async () => {
+    const first = await chat({ text: "家长学校在哪里" });
+    const id = cmid();
+    const a = await chat({ text: REPORT, clientMessageId: id, conversationId: first.body.conversationId });
+    const b = await chat({ text: REPORT, clientMessageId: id });
+    expect(a.body.kind).toBe("urgent");
+    expect(b.body).toEqual(a.body);
+    expect(await countsFor(id)).toEqual({ messages: 1, conversations: 1, cases: 1 });
+  });
+
   it("a short clientMessageId without a conversation is not trusted across conversations", async () => {
     const a = await chat({ text: "家长学校在哪里", clientMessageId: "m1" });
     const b = await chat({ text: "家长学校在哪里", clientMessageId: "m1" });

@@ -6,6 +6,7 @@
  * transaction the Prisma client has open on the same connection.
  */
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CaseStatus } from "../../src/cases/case-types.ts";
 import { createChatStore, type FollowUp, type NewMessage, type NewReport } from "../../src/chat/chat-store.ts";
@@ -110,6 +111,8 @@ describe("lookup: the conversation and an earlier send, in one statement", () =>
     { conversation: "known", sent: "out of scope", expectConversation: true, expectSent: false },
     { conversation: "unknown", sent: "in another conversation", expectConversation: false, expectSent: true },
     { conversation: "known", sent: "unknown client id", expectConversation: true, expectSent: false },
+    { conversation: "absent", sent: "any conversation", expectConversation: false, expectSent: true },
+    { conversation: "absent", sent: "unknown client id", expectConversation: false, expectSent: false },
   ])("conversation $conversation, send $sent", async ({ conversation, sent, expectConversation, expectSent }) => {
     const store = createChatStore(t.db);
     const r = report(randomUUID());
@@ -117,7 +120,8 @@ describe("lookup: the conversation and an earlier send, in one statement", () =>
     r.message.clientMessageId = clientMessageId;
     await store.commitReport(r);
     const conversationId = r.kase.conversationId;
-    const conversationArg = conversation === "known" ? conversationId : `nobody-${randomUUID()}`;
+    const conversationArg =
+      conversation === "known" ? conversationId : conversation === "unknown" ? `nobody-${randomUUID()}` : null;
     const sentArg =
       sent === "none"
         ? null
@@ -127,8 +131,10 @@ describe("lookup: the conversation and an earlier send, in one statement", () =>
               sent === "out of scope"
                 ? [`other-${randomUUID()}`]
                 : sent === "in another conversation"
-                  ? [conversationArg, conversationId]
-                  : [conversationId],
+                  ? [`nobody-${randomUUID()}`, conversationId]
+                  : conversation === "absent"
+                    ? null
+                    : [conversationId],
           };
     const found = await store.lookup(conversationArg, sentArg);
     if (expectConversation) {
@@ -358,6 +364,57 @@ describe("commitFollowUp", () => {
     expect(await t.db.message.count({ where: { id: { in: [message.id, f.replyId] } } })).toBe(0);
   });
 });
+
+describe.skipIf(inject("pgAdminUrl") === "")(
+  "commitFollowUp on PostgreSQL: the case row stays locked until the commit",
+  () => {
+    it("a follow-up joining a case someone else reopened holds its row: staff cannot close it under the message", async () => {
+      const store = createChatStore(t.db);
+      const r = report(randomUUID());
+      await store.commitReport(r);
+      // The lookup saw the case closed (routing "reopen"); another message has reopened it since.
+      await t.db.case.update({ where: { id: r.kase.id }, data: { status: "new" } });
+      const [current] = await t.db.$queryRawUnsafe<{ name: string }[]>(`SELECT current_database()::text AS "name"`);
+      const name = current?.name ?? "";
+      const url = new URL(inject("pgAdminUrl"));
+      url.pathname = `/${name}`;
+      const holder = new pg.Client({ connectionString: url.toString() });
+      const staff = new pg.Client({ connectionString: url.toString() });
+      await holder.connect();
+      await staff.connect();
+      try {
+        // Another write holds the conversation's row: the follow-up waits there, after joining the case.
+        await holder.query("BEGIN");
+        await holder.query(`UPDATE "Conversation" SET "lastMessageAt" = now() WHERE "id" = $1`, [
+          r.kase.conversationId,
+        ]);
+        const f = followUp(residentMessage(r.kase.conversationId, "他又来了"), r.kase.id, "reopen", "urgent");
+        const pending = store.commitFollowUp(f.input);
+        await expect
+          .poll(async () => {
+            const rows = await staff.query(
+              `SELECT count(*)::int AS "n" FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'`,
+              [name],
+            );
+            return rows.rows[0].n;
+          })
+          .toBe(1);
+        // Staff closing the case now wait for the follow-up's commit (here: give up after 200 ms).
+        await staff.query(`SET lock_timeout = '200ms'`);
+        await expect(
+          staff.query(`UPDATE "Case" SET "status" = 'closed' WHERE "id" = $1`, [r.kase.id]),
+        ).rejects.toMatchObject({ code: "55P03" });
+        await holder.query("COMMIT");
+        expect(await pending).toMatchObject({ type: "resident_message", status: "new" });
+        expect(f.statuses).toEqual(["new"]);
+        expect((await t.db.case.findUnique({ where: { id: r.kase.id } }))?.status).toBe("new");
+      } finally {
+        await holder.end();
+        await staff.end();
+      }
+    });
+  },
+);
 
 describe("the client's transactions", () => {
   it("a question and answer committed while a client transaction is open survive that transaction's rollback", async () => {
