@@ -18,12 +18,29 @@ import { type AsyncRateLimiter, createMemoryRateLimiter, createSharedRateLimiter
 
 export const RATE_WINDOW_MS = 60_000;
 
+/**
+ * What of a store's error is logged: its name, code and message. Drivers attach
+ * more (ioredis the command's arguments, pg a detail line), and the counters'
+ * keys are residents' addresses and conversation ids.
+ */
+function withoutDetail(err: unknown): Error {
+  if (!(err instanceof Error)) return new Error(String(err));
+  const clean = new Error(err.message);
+  clean.name = err.name;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string") Object.assign(clean, { code });
+  return clean;
+}
+
 export interface RateLimits {
   limiter: AsyncRateLimiter;
   where: "redis" | "postgresql" | "memory";
   /** Failed syncs, sweeps and store connections since start (GET /metrics). */
   failures(): number;
-  /** Sends what is not yet synced, stops the sweep and closes the store's connection. */
+  /**
+   * Sends what is not yet synced, stops the sweep and closes the store's connection. A last sync
+   * that fails (the store out of reach) is reported like any other, not thrown: shutdown goes on.
+   */
   close(): Promise<void>;
 }
 
@@ -40,7 +57,7 @@ export async function createRateLimits(opts: RateLimitsOptions): Promise<RateLim
   let failures = 0;
   const onError = (err: unknown) => {
     failures++;
-    opts.onError(err);
+    opts.onError(withoutDetail(err));
   };
   let where: RateLimits["where"] = "memory";
   let limiter: AsyncRateLimiter;
@@ -69,11 +86,8 @@ export async function createRateLimits(opts: RateLimitsOptions): Promise<RateLim
     failures: () => failures,
     async close() {
       clearInterval(timer);
-      try {
-        await limiter.stop();
-      } finally {
-        await closeStore();
-      }
+      await limiter.stop().catch(onError);
+      await closeStore();
     },
   };
 }

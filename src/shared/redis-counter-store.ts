@@ -40,31 +40,58 @@ export interface RedisCounterStore extends CounterStore {
   close(): Promise<void>;
 }
 
+/**
+ * The error without what ioredis attaches to it: `command.args` holds the keys,
+ * and the keys hold residents' addresses and conversation ids, which logs must
+ * never carry.
+ */
+function redisError(err: unknown): Error {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown };
+  const clean = new Error(`redis: ${typeof e.message === "string" ? e.message : String(err)}`);
+  if (typeof e.name === "string") clean.name = e.name;
+  if (typeof e.code === "string") Object.assign(clean, { code: e.code });
+  return clean;
+}
+
 export function createRedisCounterStore(url: string, options: RedisCounterStoreOptions): RedisCounterStore {
   const redis = new Redis(url, {
     keyPrefix: options.keyPrefix ?? "fuer:rate:",
     lazyConnect: true,
-    // A sync that cannot be sent fails at once, and its hits go with the next one: a limiter
-    // must never hold a request up waiting for Redis to come back.
+    // A sync that cannot be sent fails at once, and one that gets no answer within a second
+    // fails then; its hits go with the next. A limiter never holds a request up waiting for
+    // Redis, and a Redis that stops answering shows in the failures, not in a sync stuck forever.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 2_000,
+    commandTimeout: 1_000,
   });
-  redis.on("error", options.onError);
+  redis.on("error", (err) => options.onError(redisError(err)));
   redis.defineCommand("fuerAddHits", { lua: ADD_HITS });
   const addHits = (redis as unknown as { fuerAddHits: AddHits }).fuerAddHits.bind(redis);
   return {
     async ready() {
-      await redis.connect();
+      try {
+        await redis.connect();
+      } catch (err) {
+        // Stop reconnecting: the caller gives up on this store.
+        redis.disconnect();
+        const { host } = new URL(url);
+        throw new Error(`REDIS_URL: cannot reach ${host}: ${redisError(err).message}`);
+      }
     },
     async add(deltas, windowMs) {
       if (deltas.length === 0) return [];
-      const rows = await addHits(
-        deltas.length,
-        ...deltas.map((d) => d.key),
-        Math.max(1, Math.round(windowMs)),
-        ...deltas.map((d) => d.delta),
-      );
+      let rows: [number, number][];
+      try {
+        rows = await addHits(
+          deltas.length,
+          ...deltas.map((d) => d.key),
+          Math.max(1, Math.round(windowMs)),
+          ...deltas.map((d) => d.delta),
+        );
+      } catch (err) {
+        throw redisError(err);
+      }
       return deltas.map((d, i): CounterTotal => {
         const row = rows[i];
         if (!row) throw new Error("rate-limit script returned fewer counts than keys");
@@ -75,9 +102,17 @@ export function createRedisCounterStore(url: string, options: RedisCounterStoreO
       // Keys expire with their windows.
     },
     async close() {
-      // QUIT waits for replies still due; a connection that is already down just closes.
-      if (redis.status === "ready") await redis.quit();
-      else redis.disconnect();
+      // QUIT waits for replies still due; a connection that is down, or a QUIT that gets no
+      // answer within the command timeout, is closed outright (the latter reported).
+      if (redis.status === "ready") {
+        try {
+          await redis.quit();
+          return;
+        } catch (err) {
+          options.onError(redisError(err));
+        }
+      }
+      redis.disconnect();
     },
   };
 }
